@@ -1,0 +1,17 @@
+{#- Landing rows of the FOCUS export that could not be read, with the reason; money stays visible. -#}
+
+with
+
+charges as (
+    select * from {{ ref('base_focus__charges') }}
+),
+
+final as (
+    {{ select_quarantined_rows(
+        'charges', 'focus_charges', "concat_ws(', ', service_name, focus_charge_category, sku_meter)",
+        charge_date='charge_date', provider='coalesce(provider, lower(service_provider_name))',
+        billing_account_id='billing_account_id', project_id="''", amount='amount', currency='currency'
+    ) }}
+)
+
+select * from final

@@ -1,0 +1,16 @@
+{#- Span deliveries that could not be read, with the reason (ids only: no attribute text leaves staging). -#}
+
+with
+
+spans as (
+    select * from {{ ref('base_otel__spans') }}
+),
+
+final as (
+    {{ select_quarantined_rows(
+        'spans', 'otel_spans', "concat_ws('/', trace_id, span_id)", charge_date='started_at',
+        provider='provider_name'
+    ) }}
+)
+
+select * from final
