@@ -1,0 +1,131 @@
+{#-
+    Where each billed dollar went, by (provider, billing account, charge date, team, category):
+    allocated (to that team's model calls), untraced (billed usage no trace explains, owned through
+    billing_accounts), usage_other, tax, credit, purchase, adjustment (carried whole by the owner team),
+    and quarantined (unreadable rows or lines without an FX rate: billing currency only, no USD).
+    Σ amount_usd per provider and month = Σ billed USD of the billing lines (tested).
+-#}
+
+with
+
+line_allocations as (
+    select * from {{ ref('int_billing_line_allocations') }}
+),
+
+call_allocations as (
+    select * from {{ ref('int_model_call_allocations') }}
+),
+
+calls as (
+    select * from {{ ref('int_model_calls') }}
+),
+
+pools as (
+    select * from {{ ref('int_allocation_pools') }}
+),
+
+quarantine as (
+    select * from {{ ref('int_billing_quarantine') }}
+),
+
+{#- a pool's allocated money reaches teams in proportion to their traced tokens in it -#}
+pool_team_shares as (
+    select
+        call_allocations.pool_id,
+        calls.team_id,
+        sum(call_allocations.tokens) / max(pools.traced_tokens) as token_share
+    from call_allocations
+    inner join calls
+        on call_allocations.span_id = calls.span_id
+    inner join pools
+        on call_allocations.pool_id = pools.pool_id
+    where pools.has_bill and pools.traced_tokens <> 0
+    group by 1, 2
+),
+
+allocated as (
+    select
+        line_allocations.provider,
+        line_allocations.billing_account_id,
+        line_allocations.charge_date,
+        pool_team_shares.team_id,
+        'allocated' as category,
+        line_allocations.currency,
+        line_allocations.billed_amount * line_allocations.attributed_fraction * pool_team_shares.token_share
+            as amount,
+        line_allocations.allocated_usd * pool_team_shares.token_share as amount_usd
+    from line_allocations
+    inner join pool_team_shares
+        on line_allocations.pool_id = pool_team_shares.pool_id
+    where line_allocations.quarantine_reason is null and line_allocations.attributed_fraction > 0
+),
+
+untraced as (
+    select
+        provider,
+        billing_account_id,
+        charge_date,
+        owner_team_id as team_id,
+        'untraced' as category,
+        currency,
+        billed_amount * (1.0 - attributed_fraction) as amount,
+        untraced_usd as amount_usd
+    from line_allocations
+    where charge_category = 'usage_tokens' and quarantine_reason is null and attributed_fraction < 1
+),
+
+other as (
+    select
+        provider,
+        billing_account_id,
+        charge_date,
+        owner_team_id as team_id,
+        charge_category as category,
+        currency,
+        billed_amount as amount,
+        other_usd as amount_usd
+    from line_allocations
+    where charge_category <> 'usage_tokens' and quarantine_reason is null
+),
+
+quarantined as (
+    select
+        provider,
+        billing_account_id,
+        charge_date,
+        owner_team_id as team_id,
+        'quarantined' as category,
+        currency,
+        billed_amount as amount,
+        cast(null as {{ dbt.type_float() }}) as amount_usd
+    from quarantine
+),
+
+unioned as (
+    select * from allocated
+    union all
+    select * from untraced
+    union all
+    select * from other
+    union all
+    select * from quarantined
+),
+
+final as (
+    select
+        provider,
+        billing_account_id,
+        charge_date,
+        team_id,
+        category,
+        cast({{ dbt.date_trunc('month', 'charge_date') }} as date) as charge_month,
+        {#- one currency per cell in practice; if not, the billing-currency amount is not summable -#}
+        case when count(distinct currency) = 1 then min(currency) end as currency,
+        case when count(distinct currency) = 1 then sum(amount) end as amount,
+        sum(amount_usd) as amount_usd,
+        count(*) as billing_lines
+    from unioned
+    group by 1, 2, 3, 4, 5, 6
+)
+
+select * from final

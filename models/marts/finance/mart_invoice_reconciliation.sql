@@ -1,0 +1,183 @@
+{#-
+    Invoice reconciliation (metrics.md 8), one row per invoice, in the invoice currency: what the
+    invoice says against the billing lines of the same provider and billing account whose charge date
+    falls in its period. Lines no invoice covers appear per provider, account and month as `uninvoiced`.
+    Alongside, in USD, what became of those lines: allocated, untraced, non-token; and the quarantined
+    amount in the billing currency (rows the project could not read or convert).
+-#}
+
+with
+
+invoices as (
+    select * from {{ ref('stg_accounts_payable__invoices') }}
+),
+
+line_allocations as (
+    select * from {{ ref('int_billing_line_allocations') }}
+),
+
+quarantine as (
+    select * from {{ ref('int_billing_quarantine') }}
+),
+
+lines as (
+    select
+        billing_line_id as line_key,
+        provider,
+        billing_account_id,
+        charge_date,
+        charge_category,
+        currency,
+        billed_amount,
+        allocated_usd,
+        untraced_usd,
+        other_usd,
+        quarantine_reason is not null as is_quarantined
+    from line_allocations
+    union all
+    {# rows quarantined in staging: their readable amount still counts against the invoice #}
+    select
+        quarantine_key as line_key,
+        provider,
+        billing_account_id,
+        charge_date,
+        'unreadable' as charge_category,
+        currency,
+        billed_amount,
+        null as allocated_usd,
+        null as untraced_usd,
+        null as other_usd,
+        true as is_quarantined
+    from quarantine
+    where landing_table <> 'billing_lines'
+),
+
+matched as (
+    select
+        lines.*,
+        invoices.invoice_id,
+        row_number() over (
+            partition by lines.line_key
+            order by invoices.issued_at desc, invoices.invoice_id
+        ) as invoice_rank
+    from lines
+    left join invoices
+        on lines.provider = invoices.provider
+        and lines.billing_account_id = invoices.billing_account_id
+        and lines.charge_date >= invoices.period_start_date
+        and lines.charge_date <= invoices.period_end_date
+),
+
+{#- a line whose date two overlapping invoices cover belongs to the latest issued one only -#}
+line_invoice as (
+    select
+        matched.*,
+        coalesce(
+            matched.invoice_id,
+            concat(matched.provider, '|', matched.billing_account_id, '|',
+                cast(cast({{ dbt.date_trunc('month', 'matched.charge_date') }} as date) as {{ dbt.type_string() }}))
+        ) as reconciliation_key,
+        cast({{ dbt.date_trunc('month', 'matched.charge_date') }} as date) as charge_month
+    from matched
+),
+
+invoiced_totals as (
+    select
+        line_invoice.reconciliation_key,
+        sum(case when line_invoice.charge_category <> 'tax' and line_invoice.currency = invoices.currency
+            then line_invoice.billed_amount else 0 end) as lines_subtotal,
+        sum(case when line_invoice.charge_category = 'tax' and line_invoice.currency = invoices.currency
+            then line_invoice.billed_amount else 0 end) as lines_tax,
+        sum(case when line_invoice.currency <> invoices.currency then 1 else 0 end) as other_currency_lines,
+        sum(line_invoice.allocated_usd) as allocated_usd,
+        sum(line_invoice.untraced_usd) as untraced_usd,
+        sum(line_invoice.other_usd) as non_token_usd,
+        sum(case when line_invoice.is_quarantined then line_invoice.billed_amount end) as quarantined_amount,
+        cast(sum(case when line_invoice.is_quarantined then 1 else 0 end) as bigint) as quarantined_lines,
+        count(*) as billing_lines
+    from line_invoice
+    inner join invoices
+        on line_invoice.invoice_id = invoices.invoice_id
+    where line_invoice.invoice_rank = 1
+    group by 1
+),
+
+invoice_rows as (
+    select
+        invoices.invoice_id as reconciliation_key,
+        invoices.invoice_id,
+        invoices.provider,
+        invoices.billing_account_id,
+        invoices.period_start_date,
+        invoices.period_end_date,
+        cast({{ dbt.date_trunc('month', 'invoices.period_start_date') }} as date) as month,
+        invoices.currency,
+        invoices.subtotal as invoice_subtotal,
+        invoices.tax as invoice_tax,
+        invoices.total as invoice_total,
+        coalesce(invoiced_totals.lines_subtotal, 0.0) as lines_subtotal,
+        coalesce(invoiced_totals.lines_tax, 0.0) as lines_tax,
+        invoices.subtotal - coalesce(invoiced_totals.lines_subtotal, 0.0) as variance,
+        coalesce(invoiced_totals.other_currency_lines, 0) > 0 as has_currency_mismatch,
+        coalesce(invoiced_totals.allocated_usd, 0.0) as allocated_usd,
+        coalesce(invoiced_totals.untraced_usd, 0.0) as untraced_usd,
+        coalesce(invoiced_totals.non_token_usd, 0.0) as non_token_usd,
+        coalesce(invoiced_totals.quarantined_amount, 0.0) as quarantined_amount,
+        coalesce(invoiced_totals.quarantined_lines, 0) as quarantined_lines,
+        coalesce(invoiced_totals.billing_lines, 0) as billing_lines
+    from invoices
+    left join invoiced_totals
+        on invoices.invoice_id = invoiced_totals.reconciliation_key
+),
+
+uninvoiced_rows as (
+    select
+        reconciliation_key,
+        cast(null as {{ dbt.type_string() }}) as invoice_id,
+        provider,
+        billing_account_id,
+        cast(null as date) as period_start_date,
+        cast(null as date) as period_end_date,
+        charge_month as month,
+        case when count(distinct currency) = 1 then min(currency) end as currency,
+        cast(null as {{ dbt.type_float() }}) as invoice_subtotal,
+        cast(null as {{ dbt.type_float() }}) as invoice_tax,
+        cast(null as {{ dbt.type_float() }}) as invoice_total,
+        case
+            when count(distinct currency) = 1 then sum(case when charge_category <> 'tax' then billed_amount else 0 end)
+        end as lines_subtotal,
+        case
+            when count(distinct currency) = 1 then sum(case when charge_category = 'tax' then billed_amount else 0 end)
+        end as lines_tax,
+        cast(null as {{ dbt.type_float() }}) as variance,
+        count(distinct currency) > 1 as has_currency_mismatch,
+        coalesce(sum(allocated_usd), 0.0) as allocated_usd,
+        coalesce(sum(untraced_usd), 0.0) as untraced_usd,
+        coalesce(sum(other_usd), 0.0) as non_token_usd,
+        coalesce(sum(case when is_quarantined then billed_amount end), 0.0) as quarantined_amount,
+        cast(sum(case when is_quarantined then 1 else 0 end) as bigint) as quarantined_lines,
+        count(*) as billing_lines
+    from line_invoice
+    where invoice_id is null
+    group by 1, 2, 3, 4, 5, 6, 7
+),
+
+unioned as (
+    select * from invoice_rows
+    union all
+    select * from uninvoiced_rows
+),
+
+final as (
+    select
+        *,
+        case
+            when invoice_id is null then 'uninvoiced'
+            when has_currency_mismatch then 'currency_mismatch'
+            when abs(variance) <= 0.01 then 'matched'
+            else 'variance'
+        end as status
+    from unioned
+)
+
+select * from final
