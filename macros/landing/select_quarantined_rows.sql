@@ -23,7 +23,7 @@
         cast({{ project_id }} as {{ dbt.type_string() }}) as project_id,
         cast({{ charge_date }} as date) as charge_date,
         cast({{ record_key }} as {{ dbt.type_string() }}) as record_key,
-        cast({{ amount }} as {{ dbt.type_float() }}) as amount,
+        cast({{ amount }} as {{ type_money() }}) as amount,
         cast({{ currency }} as {{ dbt.type_string() }}) as currency
     from {{ relation }}
     where quarantine_reason is not null

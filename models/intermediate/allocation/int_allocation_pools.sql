@@ -97,7 +97,7 @@ final as (
         case
             when traced_tokens = 0 then 0.0
             when traced_tokens >= effective_billed_quantity then 1.0
-            else cast(traced_tokens as {{ dbt.type_float() }}) / effective_billed_quantity
+            else cast(traced_tokens as {{ type_money() }}) / effective_billed_quantity
         end as attributed_fraction
     from fractions
 )

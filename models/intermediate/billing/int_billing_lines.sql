@@ -45,7 +45,7 @@ export_rows as (
         charge_category,
         currency,
         amount,
-        cast({{ quantity }} as {{ dbt.type_float() }}) as consumed_quantity
+        cast({{ quantity }} as {{ type_money() }}) as consumed_quantity
     from {{ relation }}
     {{ 'union all' if not loop.last }}
     {%- endfor %}

@@ -21,7 +21,7 @@ usd as (
         'USD' as currency,
         cast('1900-01-01' as date) as valid_from,
         cast(null as date) as valid_to,
-        cast(1 as {{ dbt.type_float() }}) as usd_per_unit
+        cast(1 as {{ type_money() }}) as usd_per_unit
 ),
 
 final as (

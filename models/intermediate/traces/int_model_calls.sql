@@ -23,6 +23,10 @@ services as (
     select * from {{ ref('services') }}
 ),
 
+work_items as (
+    select * from {{ ref('int_work_items') }}
+),
+
 calls as (
     select
         span_id,
@@ -66,6 +70,8 @@ final as (
         trace_roots.is_run,
         trace_roots.work_item_type,
         trace_roots.work_item_id,
+        {#- spend that reaches an outcome: the run names a work item the outcome systems know -#}
+        coalesce(trace_roots.is_run, false) and work_items.work_item_id is not null as is_linked_to_work_item,
         calls.service_name,
         coalesce(
             case when trace_roots.has_root_span then trace_roots.team_id end,
@@ -88,6 +94,9 @@ final as (
         and calls.model_name = model_names.model_name
     left join services as call_services
         on calls.service_name = call_services.service_name
+    left join work_items
+        on trace_roots.work_item_type = work_items.work_item_type
+        and trace_roots.work_item_id = work_items.work_item_id
 )
 
 select * from final

@@ -97,7 +97,7 @@ quarantined as (
         'quarantined' as category,
         currency,
         billed_amount as amount,
-        cast(null as {{ dbt.type_float() }}) as amount_usd
+        cast(null as {{ type_money() }}) as amount_usd
     from quarantine
 ),
 

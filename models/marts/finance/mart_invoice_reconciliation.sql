@@ -2,8 +2,9 @@
     Invoice reconciliation (metrics.md 8), one row per invoice, in the invoice currency: what the
     invoice says against the billing lines of the same provider and billing account whose charge date
     falls in its period. Lines no invoice covers appear per provider, account and month as `uninvoiced`.
-    Alongside, in USD, what became of those lines: allocated, untraced, non-token; and the quarantined
-    amount in the billing currency (rows the project could not read or convert).
+    Alongside, in USD, what became of those lines: allocated, untraced, non-token; and, as its own
+    amount, what is quarantined (rows the project could not read or convert), in the billing currency:
+    it is not part of lines_subtotal, so a variance it explains shows next to it.
 -#}
 
 with
@@ -35,7 +36,7 @@ lines as (
         quarantine_reason is not null as is_quarantined
     from line_allocations
     union all
-    {# rows quarantined in staging: their readable amount still counts against the invoice #}
+    {# rows quarantined in staging: their readable amount stays visible as quarantined_amount #}
     select
         quarantine_key as line_key,
         provider,
@@ -84,11 +85,21 @@ line_invoice as (
 invoiced_totals as (
     select
         line_invoice.reconciliation_key,
-        sum(case when line_invoice.charge_category <> 'tax' and line_invoice.currency = invoices.currency
-            then line_invoice.billed_amount else 0 end) as lines_subtotal,
-        sum(case when line_invoice.charge_category = 'tax' and line_invoice.currency = invoices.currency
-            then line_invoice.billed_amount else 0 end) as lines_tax,
-        sum(case when line_invoice.currency <> invoices.currency then 1 else 0 end) as other_currency_lines,
+        sum(case
+            when not line_invoice.is_quarantined and line_invoice.charge_category <> 'tax'
+                and line_invoice.currency = invoices.currency
+                then line_invoice.billed_amount
+            else 0
+        end) as lines_subtotal,
+        sum(case
+            when not line_invoice.is_quarantined and line_invoice.charge_category = 'tax'
+                and line_invoice.currency = invoices.currency
+                then line_invoice.billed_amount
+            else 0
+        end) as lines_tax,
+        sum(case
+            when not line_invoice.is_quarantined and line_invoice.currency <> invoices.currency then 1 else 0
+        end) as other_currency_lines,
         sum(line_invoice.allocated_usd) as allocated_usd,
         sum(line_invoice.untraced_usd) as untraced_usd,
         sum(line_invoice.other_usd) as non_token_usd,
@@ -140,16 +151,18 @@ uninvoiced_rows as (
         cast(null as date) as period_end_date,
         charge_month as month,
         case when count(distinct currency) = 1 then min(currency) end as currency,
-        cast(null as {{ dbt.type_float() }}) as invoice_subtotal,
-        cast(null as {{ dbt.type_float() }}) as invoice_tax,
-        cast(null as {{ dbt.type_float() }}) as invoice_total,
+        cast(null as {{ type_money() }}) as invoice_subtotal,
+        cast(null as {{ type_money() }}) as invoice_tax,
+        cast(null as {{ type_money() }}) as invoice_total,
         case
-            when count(distinct currency) = 1 then sum(case when charge_category <> 'tax' then billed_amount else 0 end)
+            when count(distinct currency) = 1
+                then sum(case when not is_quarantined and charge_category <> 'tax' then billed_amount else 0 end)
         end as lines_subtotal,
         case
-            when count(distinct currency) = 1 then sum(case when charge_category = 'tax' then billed_amount else 0 end)
+            when count(distinct currency) = 1
+                then sum(case when not is_quarantined and charge_category = 'tax' then billed_amount else 0 end)
         end as lines_tax,
-        cast(null as {{ dbt.type_float() }}) as variance,
+        cast(null as {{ type_money() }}) as variance,
         count(distinct currency) > 1 as has_currency_mismatch,
         coalesce(sum(allocated_usd), 0.0) as allocated_usd,
         coalesce(sum(untraced_usd), 0.0) as untraced_usd,

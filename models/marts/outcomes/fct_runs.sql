@@ -1,0 +1,46 @@
+{#-
+    The decision trace (metrics.md 10): one row per run with its work item, attempt, the ordered path of
+    steps (model calls by workflow.step, `!` when the call errored; tool calls as tool:<name>; human
+    reviews as review:<outcome>), counts, tokens, allocated cost, and the outcome its work item reached.
+-#}
+
+with
+
+runs as (
+    select * from {{ ref('int_runs') }}
+),
+
+outcomes as (
+    select * from {{ ref('int_work_item_outcomes') }}
+),
+
+final as (
+    select
+        runs.trace_id,
+        runs.work_item_type,
+        runs.work_item_id,
+        runs.is_known_work_item,
+        runs.attempt,
+        runs.is_last_attempt,
+        runs.team_id,
+        runs.workflow_name,
+        runs.service_name,
+        runs.started_at,
+        runs.ended_at,
+        runs.path,
+        runs.model_calls,
+        runs.tool_calls,
+        runs.errored_calls,
+        runs.reviews,
+        runs.human_minutes,
+        runs.input_tokens,
+        runs.output_tokens,
+        runs.allocated_cost_usd,
+        outcomes.outcome_class
+    from runs
+    left join outcomes
+        on runs.work_item_type = outcomes.work_item_type
+        and runs.work_item_id = outcomes.work_item_id
+)
+
+select * from final
