@@ -22,5 +22,5 @@
 {%- endmacro %}
 
 {% macro default__json_object_field(parsed, key) -%}
-    {{ parsed }}."{{ key }}"
+    struct_extract({{ parsed }}, '{{ key }}')
 {%- endmacro %}

@@ -24,7 +24,7 @@ billed as (
         token_type,
         is_batch,
         sum(billed_usd) as billed_usd,
-        {#- NULL unless some line of the pool has a billed quantity -#}
+        {# NULL unless some line of the pool has a billed quantity #}
         sum(billed_quantity) as billed_quantity,
         count(*) as billing_lines
     from billing_lines

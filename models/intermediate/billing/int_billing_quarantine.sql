@@ -37,7 +37,8 @@ staged_rows as (
         coalesce(project_id, '') as project_id,
         charge_date,
         amount as billed_amount,
-        currency
+        currency,
+        false as is_unconverted_line
     from {{ relation }}
     where landing_table = '{{ landing_table }}'
     {{ 'union all' if not loop.last }}
@@ -46,7 +47,12 @@ staged_rows as (
 
 unconverted_lines as (
     select
-        'billing_lines' as landing_table,
+        {# the export the line came from, so a reader knows which file to fix #}
+        case provider
+            when 'openai' then 'openai_costs'
+            when 'anthropic' then 'anthropic_costs'
+            else 'focus_charges'
+        end as landing_table,
         billing_line_id as quarantine_key,
         quarantine_reason,
         provider,
@@ -54,7 +60,8 @@ unconverted_lines as (
         project_id,
         charge_date,
         billed_amount,
-        currency
+        currency,
+        true as is_unconverted_line
     from billing_lines
     where quarantine_reason is not null
 ),
@@ -69,6 +76,7 @@ final as (
     select
         unioned.landing_table,
         unioned.quarantine_key,
+        unioned.is_unconverted_line,
         unioned.quarantine_reason,
         unioned.provider,
         unioned.billing_account_id,

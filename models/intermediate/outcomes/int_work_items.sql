@@ -25,7 +25,7 @@ ticket_items as (
         ticket_id as work_item_id,
         status as system_status,
         created_at as opened_at,
-        {#- a closed ticket is completed; one closed without solved_at completes at its last update -#}
+        {# a closed ticket is completed; one closed without solved_at completes at its last update #}
         case when status in ('solved', 'closed') then coalesce(solved_at, updated_at) end as completed_at,
         status not in ('solved', 'closed') as is_open,
         is_escalated as is_failed_in_system,

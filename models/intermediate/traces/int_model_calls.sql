@@ -44,7 +44,7 @@ calls as (
         status_code,
         coalesce(cache_read_input_tokens, 0) as cached_input_tokens,
         coalesce(cache_creation_input_tokens, 0) as cache_write_tokens,
-        {#- gen_ai.usage.input_tokens includes cache reads and writes -#}
+        {# gen_ai.usage.input_tokens includes cache reads and writes #}
         coalesce(input_tokens, 0) - coalesce(cache_read_input_tokens, 0) - coalesce(cache_creation_input_tokens, 0)
             as input_tokens,
         coalesce(output_tokens, 0) as output_tokens
@@ -70,7 +70,7 @@ final as (
         trace_roots.is_run,
         trace_roots.work_item_type,
         trace_roots.work_item_id,
-        {#- spend that reaches an outcome: the run names a work item the outcome systems know -#}
+        {# spend that reaches an outcome: the run names a work item the outcome systems know #}
         coalesce(trace_roots.is_run, false) and work_items.work_item_id is not null as is_linked_to_work_item,
         calls.service_name,
         coalesce(

@@ -53,7 +53,7 @@ unioned as (
         billed_amount as amount,
         currency
     from billing_quarantine
-    where landing_table = 'billing_lines'
+    where is_unconverted_line
 ),
 
 final as (

@@ -119,7 +119,7 @@ final as (
         team_id,
         category,
         cast({{ dbt.date_trunc('month', 'charge_date') }} as date) as charge_month,
-        {#- one currency per cell in practice; if not, the billing-currency amount is not summable -#}
+        {# one currency per cell in practice; if not, the billing-currency amount is not summable #}
         case when count(distinct currency) = 1 then min(currency) end as currency,
         case when count(distinct currency) = 1 then sum(amount) end as amount,
         sum(amount_usd) as amount_usd,

@@ -50,7 +50,7 @@ lines as (
         null as other_usd,
         true as is_quarantined
     from quarantine
-    where landing_table <> 'billing_lines'
+    where not is_unconverted_line
 ),
 
 matched as (

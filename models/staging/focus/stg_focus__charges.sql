@@ -23,7 +23,7 @@ final as (
         sku_meter,
         model_name,
         token_type,
-        {#- FOCUS lines carry no batch flag: they pool with non-batch calls (metrics.md 1) -#}
+        {# FOCUS lines carry no batch flag: they pool with non-batch calls (metrics.md 1) #}
         false as is_batch,
         consumed_quantity,
         consumed_unit,

@@ -38,7 +38,7 @@ checked as (
 final as (
     select
         *,
-        {#- an invoice re-exported later supersedes the earlier copy -#}
+        {# an invoice re-exported later supersedes the earlier copy #}
         {{ landing_duplicate_flag('invoice_id', 'issued_at desc nulls last') }} as is_duplicate
     from checked
 )

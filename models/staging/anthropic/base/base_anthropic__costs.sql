@@ -47,7 +47,7 @@ checked as (
         service_tier = 'batch' as is_batch,
         case when cost_type = 'tokens' then 'usage_tokens' else 'usage_other' end as charge_category,
         amount_minor_units,
-        {#- the cost report gives the currency's minor unit (cents) -#}
+        {# the cost report gives the currency's minor unit (cents) #}
         amount_minor_units / 100.0 as amount,
         currency,
         coalesce(

@@ -36,7 +36,7 @@ typed as (
 mapped as (
     select
         *,
-        {#- the provider in the project's vocabulary follows from ServiceName (landing.md) -#}
+        {# the provider in the project's vocabulary follows from ServiceName (landing.md) #}
         case lower(service_name)
             when 'amazon bedrock' then 'aws.bedrock'
             when 'azure openai service' then 'azure.ai.openai'
@@ -74,12 +74,12 @@ checked as (
         case
             when lower(focus_charge_category) = 'usage' and lower(consumed_unit) = 'tokens' then meter_token_type
         end as token_type,
-        case lower(focus_charge_category)
-            when 'usage' then
-                case
-                    when lower(consumed_unit) = 'tokens' and meter_token_type is not null then 'usage_tokens'
-                    else 'usage_other'
-                end
+        case
+            when
+                lower(focus_charge_category) = 'usage' and lower(consumed_unit) = 'tokens'
+                and meter_token_type is not null
+                then 'usage_tokens'
+            when lower(focus_charge_category) = 'usage' then 'usage_other'
             else lower(focus_charge_category)
         end as charge_category,
         charge_description,

@@ -20,8 +20,9 @@ checked as (
         coalesce({{ landing_value('escalated', 'boolean') }}, false) as is_escalated,
         coalesce({{ landing_value('reopens', 'integer') }}, 0) as reopens,
         {{ landing_text('queue') }} as queue,
-        {{ landing_quarantine_reason('helpdesk', 'tickets', [[landing_value('reopens', 'integer') ~ ' < 0', 'negative reopens']]) }}
-            as quarantine_reason
+        {{ landing_quarantine_reason(
+            'helpdesk', 'tickets', [[landing_value('reopens', 'integer') ~ ' < 0', 'negative reopens']]
+        ) }} as quarantine_reason
     from source
 ),
 

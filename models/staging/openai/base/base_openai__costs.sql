@@ -18,7 +18,7 @@ typed as (
         {{ landing_text('line_item') }} as line_item,
         {{ landing_value('amount_value', 'decimal') }} as amount,
         upper({{ landing_text('amount_currency') }}) as currency,
-        {#- line_item is `<model>, <token type>[, batch]` -#}
+        {# line_item is `<model>, <token type>[, batch]` #}
         trim(split_part({{ landing_text('line_item') }}, ',', 1)) as model_name,
         lower(trim(split_part({{ landing_text('line_item') }}, ',', 2))) as openai_token_type,
         lower(trim(split_part({{ landing_text('line_item') }}, ',', 3))) as line_item_suffix,
@@ -48,7 +48,8 @@ checked as (
         coalesce(
             landing_reason,
             case
-                when openai_token_type not in ('input', 'cached input', 'output')
+                when
+                    openai_token_type not in ('input', 'cached input', 'output')
                     or line_item_suffix not in ('', 'batch')
                     then 'unknown line_item'
             end

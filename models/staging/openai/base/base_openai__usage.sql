@@ -34,7 +34,7 @@ checked as (
         is_batch,
         input_tokens,
         input_cached_tokens,
-        {#- OpenAI counts cached tokens inside input_tokens -#}
+        {# OpenAI counts cached tokens inside input_tokens #}
         input_tokens - input_cached_tokens as input_uncached_tokens,
         output_tokens,
         num_model_requests,

@@ -60,6 +60,12 @@ typed as (
 
 extracted as (
     select
+        {%- for key, name in span_attributes.items() %}
+        {{ json_object_field('span_attributes', key) }} as {{ name }},
+        {%- endfor %}
+        {%- for key, name in resource_attributes.items() %}
+        {{ json_object_field('resource_attributes', key) }} as {{ name }},
+        {%- endfor %}
         landing_row_hash,
         trace_id,
         span_id,
@@ -68,22 +74,16 @@ extracted as (
         start_time_unix_nano,
         end_time_unix_nano,
         status_code,
-        landing_reason,
-        {%- for key, name in span_attributes.items() %}
-        {{ json_object_field('span_attributes', key) }} as {{ name }},
-        {%- endfor %}
-        {%- for key, name in resource_attributes.items() %}
-        {{ json_object_field('resource_attributes', key) }} as {{ name }}{{ ',' if not loop.last }}
-        {%- endfor %}
+        landing_reason
     from typed
 ),
 
 numbers as (
     select
-        *,
         {%- for text_column, key, sql_type in numeric_attributes %}
-        {{ landing_try_cast(landing_text(text_column), sql_type) }} as {{ text_column[:-5] }}{{ ',' if not loop.last }}
+        {{ landing_try_cast(landing_text(text_column), sql_type) }} as {{ text_column[:-5] }},
         {%- endfor %}
+        *
     from extracted
 ),
 
@@ -124,11 +124,13 @@ checked as (
                 when {{ landing_text(text_column) }} is not null and {{ text_column[:-5] }} is null
                     then 'unparseable {{ key }}'
                 {%- endfor %}
-                when input_tokens < 0 or output_tokens < 0 or cache_read_input_tokens < 0
+                when
+                    input_tokens < 0 or output_tokens < 0 or cache_read_input_tokens < 0
                     or cache_creation_input_tokens < 0
                     then 'negative token count'
                 when review_minutes < 0 then 'negative review.minutes'
-                when coalesce(cache_read_input_tokens, 0) + coalesce(cache_creation_input_tokens, 0)
+                when
+                    coalesce(cache_read_input_tokens, 0) + coalesce(cache_creation_input_tokens, 0)
                     > coalesce(input_tokens, 0)
                     then 'cache tokens exceed input tokens'
             end
@@ -139,7 +141,7 @@ checked as (
 final as (
     select
         *,
-        {#- at-least-once delivery: the delivery with the latest end time wins (metrics.md 12) -#}
+        {# at-least-once delivery: the delivery with the latest end time wins (metrics.md 12) #}
         {{ landing_duplicate_flag('trace_id, span_id', 'end_time_unix_nano desc nulls last') }} as is_duplicate
     from checked
 )
