@@ -16,7 +16,9 @@
     {%- if landing_type in ('text', 'json') -%}
         {{ text }}
     {%- elif landing_type == 'integer' -%}
-        {{ landing_try_cast(text, 'bigint') }}
+        {#- a fractional value is unreadable as a count (a bare cast would round 1000.7 to 1001); no
+            detour through a float, which would lose the last digits of nanosecond timestamps -#}
+        case when position('.' in {{ text }}) = 0 then {{ landing_try_cast(text, 'bigint') }} end
     {%- elif landing_type == 'decimal' -%}
         {{ landing_try_cast(text, 'double') }}
     {%- elif landing_type == 'boolean' -%}

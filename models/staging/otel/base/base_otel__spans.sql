@@ -29,11 +29,11 @@
 } -%}
 {%- set resource_attributes = {'service.name': 'service_name'} -%}
 {%- set numeric_attributes = [
-    ('input_tokens_text', 'gen_ai.usage.input_tokens', 'bigint'),
-    ('output_tokens_text', 'gen_ai.usage.output_tokens', 'bigint'),
-    ('cache_read_input_tokens_text', 'gen_ai.usage.cache_read.input_tokens', 'bigint'),
-    ('cache_creation_input_tokens_text', 'gen_ai.usage.cache_creation.input_tokens', 'bigint'),
-    ('review_minutes_text', 'review.minutes', 'double'),
+    ('input_tokens_text', 'gen_ai.usage.input_tokens', 'integer'),
+    ('output_tokens_text', 'gen_ai.usage.output_tokens', 'integer'),
+    ('cache_read_input_tokens_text', 'gen_ai.usage.cache_read.input_tokens', 'integer'),
+    ('cache_creation_input_tokens_text', 'gen_ai.usage.cache_creation.input_tokens', 'integer'),
+    ('review_minutes_text', 'review.minutes', 'decimal'),
 ] -%}
 
 with
@@ -80,8 +80,8 @@ extracted as (
 
 numbers as (
     select
-        {%- for text_column, key, sql_type in numeric_attributes %}
-        {{ landing_try_cast(landing_text(text_column), sql_type) }} as {{ text_column[:-5] }},
+        {%- for text_column, key, landing_type in numeric_attributes %}
+        {{ landing_value(text_column, landing_type) }} as {{ text_column[:-5] }},
         {%- endfor %}
         *
     from extracted
@@ -120,7 +120,7 @@ checked as (
         coalesce(
             landing_reason,
             case
-                {%- for text_column, key, sql_type in numeric_attributes %}
+                {%- for text_column, key, landing_type in numeric_attributes %}
                 when {{ landing_text(text_column) }} is not null and {{ text_column[:-5] }} is null
                     then 'unparseable {{ key }}'
                 {%- endfor %}
