@@ -43,9 +43,10 @@ final as (
         from_ledger.allocated_usd as ledger_allocated_usd
     from from_calls
     full outer join from_ledger
-        on from_calls.provider = from_ledger.provider
-        and from_calls.charge_month = from_ledger.charge_month
-        and from_calls.team_id = from_ledger.team_id
+        on
+            from_calls.provider = from_ledger.provider
+            and from_calls.charge_month = from_ledger.charge_month
+            and from_calls.team_id = from_ledger.team_id
     where abs(coalesce(from_calls.allocated_usd, 0) - coalesce(from_ledger.allocated_usd, 0)) > 1e-6
 )
 

@@ -42,8 +42,9 @@ final as (
         landed.ledger_usd
     from billed
     full outer join landed
-        on billed.provider = landed.provider
-        and billed.charge_month = landed.charge_month
+        on
+            billed.provider = landed.provider
+            and billed.charge_month = landed.charge_month
     where abs(coalesce(billed.billed_usd, 0) - coalesce(landed.ledger_usd, 0)) > 1e-6
 )
 

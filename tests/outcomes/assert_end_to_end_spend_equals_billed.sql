@@ -32,14 +32,27 @@ linked_calls as (
 
 totals as (
     select
-        (select sum(billed_usd) from billing_lines where quarantine_reason is null) as billed_usd,
-        (select sum(ai_cost_usd) from cost_per_outcome) as completed_ai_cost_usd,
-        (select coalesce(sum(ai_cost_usd), 0) from work_items where outcome_class = 'open') as open_ai_cost_usd,
         (
-            select coalesce(sum(allocated_cost_usd), 0) from linked_calls where not is_linked_to_work_item
+            select sum(billed_usd) from billing_lines
+            where quarantine_reason is null
+        ) as billed_usd,
+        (select sum(ai_cost_usd) from cost_per_outcome) as completed_ai_cost_usd,
+        (
+            select coalesce(sum(ai_cost_usd), 0) from work_items
+            where outcome_class = 'open'
+        ) as open_ai_cost_usd,
+        (
+            select coalesce(sum(allocated_cost_usd), 0) from linked_calls
+            where not is_linked_to_work_item
         ) as unlinked_usd,
-        (select sum(untraced_usd) from line_allocations where quarantine_reason is null) as untraced_usd,
-        (select sum(other_usd) from line_allocations where quarantine_reason is null) as non_token_usd,
+        (
+            select sum(untraced_usd) from line_allocations
+            where quarantine_reason is null
+        ) as untraced_usd,
+        (
+            select sum(other_usd) from line_allocations
+            where quarantine_reason is null
+        ) as non_token_usd,
         (select sum(allocated_cost_usd) from calls) as allocated_usd
 ),
 

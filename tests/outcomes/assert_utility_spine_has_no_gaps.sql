@@ -13,11 +13,27 @@ completions as (
 spans as (
     select
         team_id,
-        count(*) as weeks,
         min(week_start) as first_week,
         max(week_start) as last_week
     from utility
     group by 1
+),
+
+steps as (
+    select
+        team_id,
+        week_start,
+        lag(week_start) over (partition by team_id order by week_start) as previous_week
+    from utility
+),
+
+gaps as (
+    select distinct team_id
+    from steps
+    where
+        previous_week is not null
+        and {{ dbt.datediff('previous_week', 'week_start', 'day') }}
+        <> 7
 ),
 
 expected as (
@@ -33,19 +49,21 @@ expected as (
 final as (
     select
         coalesce(spans.team_id, expected.team_id) as team_id,
-        spans.weeks,
         spans.first_week,
         spans.last_week,
         expected.first_week as expected_first_week,
-        expected.last_week as expected_last_week
+        expected.last_week as expected_last_week,
+        gaps.team_id is not null as has_gap
     from spans
     full outer join expected
         on spans.team_id = expected.team_id
+    left join gaps
+        on coalesce(spans.team_id, expected.team_id) = gaps.team_id
     where
         spans.team_id is null or expected.team_id is null
         or spans.first_week <> expected.first_week
         or spans.last_week <> expected.last_week
-        or spans.weeks <> {{ dbt.datediff('spans.first_week', 'spans.last_week', 'day') }} / 7 + 1
+        or gaps.team_id is not null
 )
 
 select * from final

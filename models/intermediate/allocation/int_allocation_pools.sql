@@ -59,11 +59,12 @@ joined as (
         coalesce(traced.traced_tokens, 0) as traced_tokens
     from billed
     full outer join traced
-        on billed.provider = traced.provider
-        and billed.model = traced.model
-        and billed.charge_date = traced.charge_date
-        and billed.token_type = traced.token_type
-        and billed.is_batch = traced.is_batch
+        on
+            billed.provider = traced.provider
+            and billed.model = traced.model
+            and billed.charge_date = traced.charge_date
+            and billed.token_type = traced.token_type
+            and billed.is_batch = traced.is_batch
 ),
 
 fractions as (

@@ -52,13 +52,14 @@ final as (
         end as other_usd
     from billing_lines
     left join pools
-        on billing_lines.charge_category = 'usage_tokens'
-        and billing_lines.quarantine_reason is null
-        and billing_lines.provider = pools.provider
-        and billing_lines.model = pools.model
-        and billing_lines.charge_date = pools.charge_date
-        and billing_lines.token_type = pools.token_type
-        and billing_lines.is_batch = pools.is_batch
+        on
+            billing_lines.charge_category = 'usage_tokens'
+            and billing_lines.quarantine_reason is null
+            and billing_lines.provider = pools.provider
+            and billing_lines.model = pools.model
+            and billing_lines.charge_date = pools.charge_date
+            and billing_lines.token_type = pools.token_type
+            and billing_lines.is_batch = pools.is_batch
 )
 
 select * from final

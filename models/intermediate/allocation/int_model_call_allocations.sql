@@ -29,11 +29,12 @@ final as (
         end as allocated_usd
     from call_tokens
     inner join pools
-        on call_tokens.provider = pools.provider
-        and call_tokens.model = pools.model
-        and call_tokens.call_date = pools.charge_date
-        and call_tokens.token_type = pools.token_type
-        and call_tokens.is_batch = pools.is_batch
+        on
+            call_tokens.provider = pools.provider
+            and call_tokens.model = pools.model
+            and call_tokens.call_date = pools.charge_date
+            and call_tokens.token_type = pools.token_type
+            and call_tokens.is_batch = pools.is_batch
 )
 
 select * from final

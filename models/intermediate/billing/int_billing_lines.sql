@@ -59,8 +59,9 @@ resolved as (
         end as model
     from export_rows
     left join model_names
-        on export_rows.provider = model_names.provider
-        and export_rows.model_name = model_names.model_name
+        on
+            export_rows.provider = model_names.provider
+            and export_rows.model_name = model_names.model_name
 ),
 
 merged as (
@@ -87,13 +88,14 @@ with_quantity as (
         coalesce(merged.consumed_quantity, usage_quantities.quantity) as billed_quantity
     from merged
     left join usage_quantities
-        on merged.charge_category = 'usage_tokens'
-        and merged.provider = usage_quantities.provider
-        and merged.project_id = usage_quantities.project_id
-        and merged.charge_date = usage_quantities.usage_date
-        and merged.model = usage_quantities.model
-        and merged.is_batch = usage_quantities.is_batch
-        and merged.token_type = usage_quantities.token_type
+        on
+            merged.charge_category = 'usage_tokens'
+            and merged.provider = usage_quantities.provider
+            and merged.project_id = usage_quantities.project_id
+            and merged.charge_date = usage_quantities.usage_date
+            and merged.model = usage_quantities.model
+            and merged.is_batch = usage_quantities.is_batch
+            and merged.token_type = usage_quantities.token_type
 ),
 
 converted as (

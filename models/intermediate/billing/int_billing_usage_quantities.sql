@@ -75,8 +75,9 @@ final as (
         sum(unioned.quantity) as quantity
     from unioned
     left join model_names
-        on unioned.provider = model_names.provider
-        and unioned.model_name = model_names.model_name
+        on
+            unioned.provider = model_names.provider
+            and unioned.model_name = model_names.model_name
     group by 1, 2, 3, 4, 5, 6
 )
 

@@ -42,8 +42,10 @@ steps as (
         spans.span_id,
         case
             when spans.operation_name in ('chat', 'text_completion', 'generate_content', 'embeddings')
-                then concat(coalesce(spans.workflow_step, spans.operation_name),
-                    case when spans.error_type is not null then '!' else '' end)
+                then concat(
+                    coalesce(spans.workflow_step, spans.operation_name),
+                    case when spans.error_type is not null then '!' else '' end
+                )
             when spans.operation_name = 'execute_tool' then concat('tool:', coalesce(spans.tool_name, '?'))
             when spans.span_name = 'human_review' then concat('review:', coalesce(spans.review_outcome, '?'))
         end as step_label,
@@ -123,8 +125,9 @@ final as (
     left join step_totals
         on runs.trace_id = step_totals.trace_id
     left join work_items
-        on runs.work_item_type = work_items.work_item_type
-        and runs.work_item_id = work_items.work_item_id
+        on
+            runs.work_item_type = work_items.work_item_type
+            and runs.work_item_id = work_items.work_item_id
 )
 
 select * from final

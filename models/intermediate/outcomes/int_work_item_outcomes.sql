@@ -74,11 +74,13 @@ classified as (
         run_totals.reviews
     from work_items
     inner join run_totals
-        on work_items.work_item_type = run_totals.work_item_type
-        and work_items.work_item_id = run_totals.work_item_id
+        on
+            work_items.work_item_type = run_totals.work_item_type
+            and work_items.work_item_id = run_totals.work_item_id
     inner join first_runs
-        on work_items.work_item_type = first_runs.work_item_type
-        and work_items.work_item_id = first_runs.work_item_id
+        on
+            work_items.work_item_type = first_runs.work_item_type
+            and work_items.work_item_id = first_runs.work_item_id
 ),
 
 dated as (
@@ -99,8 +101,9 @@ priced as (
         on reviewer.role = 'reviewer'
     {{ join_fx_rate('labor_fx', 'upper(reviewer.currency)', 'dated.costing_date') }}
     left join bpo_rates
-        on dated.work_item_type = bpo_rates.work_item_type
-        and {{ is_effective_on('dated.completed_date', 'bpo_rates.effective_from', 'bpo_rates.effective_to') }}
+        on
+            dated.work_item_type = bpo_rates.work_item_type
+            and {{ is_effective_on('dated.completed_date', 'bpo_rates.effective_from', 'bpo_rates.effective_to') }}
     {{ join_fx_rate('bpo_fx', 'upper(bpo_rates.currency)', 'dated.completed_date') }}
 ),
 

@@ -27,7 +27,10 @@ aliased as (
         alias as model_name,
         model
     from aliases
-    where alias not in (select c.model_name from canonical as c where c.provider = aliases.provider)
+    where alias not in (
+        select c.model_name from canonical as c
+        where c.provider = aliases.provider
+    )
 ),
 
 final as (

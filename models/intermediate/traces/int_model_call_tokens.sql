@@ -46,10 +46,11 @@ final as (
         * case when by_type.is_batch then 0.5 else 1.0 end as list_cost_usd
     from by_type
     left join prices
-        on by_type.provider = prices.provider
-        and by_type.model = prices.model
-        and by_type.token_type = prices.token_type
-        and {{ is_effective_on('by_type.call_date', 'prices.effective_from', 'prices.effective_to') }}
+        on
+            by_type.provider = prices.provider
+            and by_type.model = prices.model
+            and by_type.token_type = prices.token_type
+            and {{ is_effective_on('by_type.call_date', 'prices.effective_from', 'prices.effective_to') }}
 )
 
 select * from final

@@ -90,13 +90,15 @@ final as (
     left join trace_roots
         on calls.trace_id = trace_roots.trace_id
     left join model_names
-        on calls.provider = model_names.provider
-        and calls.model_name = model_names.model_name
+        on
+            calls.provider = model_names.provider
+            and calls.model_name = model_names.model_name
     left join services as call_services
         on calls.service_name = call_services.service_name
     left join work_items
-        on trace_roots.work_item_type = work_items.work_item_type
-        and trace_roots.work_item_id = work_items.work_item_id
+        on
+            trace_roots.work_item_type = work_items.work_item_type
+            and trace_roots.work_item_id = work_items.work_item_id
 )
 
 select * from final

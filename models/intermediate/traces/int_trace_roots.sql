@@ -61,8 +61,9 @@ final as (
         traces.spans
     from traces
     left join roots
-        on traces.trace_id = roots.trace_id
-        and roots.root_rank = 1
+        on
+            traces.trace_id = roots.trace_id
+            and roots.root_rank = 1
     left join services
         on roots.service_name = services.service_name
 )

@@ -55,9 +55,15 @@ seen as (
 ),
 
 all_models as (
-    select provider, model from priced
+    select
+        provider,
+        model
+    from priced
     union
-    select provider, model from seen
+    select
+        provider,
+        model
+    from seen
 ),
 
 final as (
@@ -70,11 +76,13 @@ final as (
         coalesce(aliases.spellings, 0) as known_spellings
     from all_models
     left join priced
-        on all_models.provider = priced.provider
-        and all_models.model = priced.model
+        on
+            all_models.provider = priced.provider
+            and all_models.model = priced.model
     left join aliases
-        on all_models.provider = aliases.provider
-        and all_models.model = aliases.model
+        on
+            all_models.provider = aliases.provider
+            and all_models.model = aliases.model
 )
 
 select * from final

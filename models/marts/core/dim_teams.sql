@@ -45,7 +45,7 @@ final as (
     select * from known
     union all
     select * from unassigned
-    where 'unassigned' not in (select team_id from known)
+    where 'unassigned' not in (select known_teams.team_id from known as known_teams)
 )
 
 select * from final

@@ -60,7 +60,11 @@ final as (
     select
         concat(
             landing_table, ':', quarantine_key, ':',
-            cast(row_number() over (partition by landing_table, quarantine_key order by record_key) as {{ dbt.type_string() }})
+            cast(
+                row_number()
+                    over (partition by landing_table, quarantine_key order by record_key)
+                as {{ dbt.type_string() }}
+            )
         ) as quarantined_row_id,
         landing_table,
         quarantine_reason,

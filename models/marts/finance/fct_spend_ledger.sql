@@ -28,7 +28,7 @@ quarantine as (
     select * from {{ ref('int_billing_quarantine') }}
 ),
 
-{#- a pool's allocated money reaches teams in proportion to their traced tokens in it -#}
+{# a pool's allocated money reaches teams in proportion to their traced tokens in it #}
 pool_team_shares as (
     select
         call_allocations.pool_id,

@@ -53,30 +53,33 @@ lines as (
     where not is_unconverted_line
 ),
 
+{# a line whose date two overlapping invoices cover belongs to the latest issued one only #}
 matched as (
     select
         lines.*,
         invoices.invoice_id,
         row_number() over (
             partition by lines.line_key
-            order by invoices.issued_at desc, invoices.invoice_id
+            order by invoices.issued_at desc, invoices.invoice_id asc
         ) as invoice_rank
     from lines
     left join invoices
-        on lines.provider = invoices.provider
-        and lines.billing_account_id = invoices.billing_account_id
-        and lines.charge_date >= invoices.period_start_date
-        and lines.charge_date <= invoices.period_end_date
+        on
+            lines.provider = invoices.provider
+            and lines.billing_account_id = invoices.billing_account_id
+            and lines.charge_date >= invoices.period_start_date
+            and lines.charge_date <= invoices.period_end_date
 ),
 
-{#- a line whose date two overlapping invoices cover belongs to the latest issued one only -#}
 line_invoice as (
     select
         matched.*,
         coalesce(
             matched.invoice_id,
-            concat(matched.provider, '|', matched.billing_account_id, '|',
-                cast(cast({{ dbt.date_trunc('month', 'matched.charge_date') }} as date) as {{ dbt.type_string() }}))
+            concat(
+                matched.provider, '|', matched.billing_account_id, '|',
+                cast(cast({{ dbt.date_trunc('month', 'matched.charge_date') }} as date) as {{ dbt.type_string() }})
+            )
         ) as reconciliation_key,
         cast({{ dbt.date_trunc('month', 'matched.charge_date') }} as date) as charge_month
     from matched
@@ -86,13 +89,15 @@ invoiced_totals as (
     select
         line_invoice.reconciliation_key,
         sum(case
-            when not line_invoice.is_quarantined and line_invoice.charge_category <> 'tax'
+            when
+                not line_invoice.is_quarantined and line_invoice.charge_category <> 'tax'
                 and line_invoice.currency = invoices.currency
                 then line_invoice.billed_amount
             else 0
         end) as lines_subtotal,
         sum(case
-            when not line_invoice.is_quarantined and line_invoice.charge_category = 'tax'
+            when
+                not line_invoice.is_quarantined and line_invoice.charge_category = 'tax'
                 and line_invoice.currency = invoices.currency
                 then line_invoice.billed_amount
             else 0

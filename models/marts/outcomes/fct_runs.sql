@@ -39,8 +39,9 @@ final as (
         outcomes.outcome_class
     from runs
     left join outcomes
-        on runs.work_item_type = outcomes.work_item_type
-        and runs.work_item_id = outcomes.work_item_id
+        on
+            runs.work_item_type = outcomes.work_item_type
+            and runs.work_item_id = outcomes.work_item_id
 )
 
 select * from final

@@ -100,14 +100,17 @@ filled as (
         coalesce(unlinked.unlinked_spend_usd, 0.0) as unlinked_spend_usd
     from spine
     left join weekly
-        on spine.team_id = weekly.team_id
-        and spine.week_start = weekly.week_start
+        on
+            spine.team_id = weekly.team_id
+            and spine.week_start = weekly.week_start
     left join untraced
-        on spine.team_id = untraced.team_id
-        and spine.week_start = untraced.week_start
+        on
+            spine.team_id = untraced.team_id
+            and spine.week_start = untraced.week_start
     left join unlinked
-        on spine.team_id = unlinked.team_id
-        and spine.week_start = unlinked.week_start
+        on
+            spine.team_id = unlinked.team_id
+            and spine.week_start = unlinked.week_start
 ),
 
 windowed as (

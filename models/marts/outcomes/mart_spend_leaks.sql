@@ -67,9 +67,10 @@ call_context as (
     left join runs
         on calls.trace_id = runs.trace_id
     left join work_items
-        on runs.work_item_type = work_items.work_item_type
-        and runs.work_item_id = work_items.work_item_id
-        and runs.is_known_work_item
+        on
+            runs.work_item_type = work_items.work_item_type
+            and runs.work_item_id = work_items.work_item_id
+            and runs.is_known_work_item
 ),
 
 {# routing: the cheapest same-provider model at the step's minimum tier, priced on the call's tokens #}
@@ -83,11 +84,13 @@ routable_calls as (
         {{ model_tier_rank('workflow_steps.min_model_tier') }} as min_tier_rank
     from call_context
     inner join workflow_steps
-        on call_context.workflow_name = workflow_steps.workflow_name
-        and call_context.workflow_step = workflow_steps.step_name
+        on
+            call_context.workflow_name = workflow_steps.workflow_name
+            and call_context.workflow_step = workflow_steps.step_name
     inner join model_tiers
-        on call_context.provider = model_tiers.provider
-        and call_context.model = model_tiers.model
+        on
+            call_context.provider = model_tiers.provider
+            and call_context.model = model_tiers.model
     where
         model_tiers.tier_rank > {{ model_tier_rank('workflow_steps.min_model_tier') }}
         and call_context.list_cost_usd is not null
@@ -104,15 +107,19 @@ candidate_costs as (
         ) as candidate_list_cost_usd
     from routable_calls
     inner join model_tiers as candidates
-        on routable_calls.provider = candidates.provider
-        and candidates.tier_rank = routable_calls.min_tier_rank
+        on
+            routable_calls.provider = candidates.provider
+            and routable_calls.min_tier_rank = candidates.tier_rank
     inner join call_tokens
         on routable_calls.span_id = call_tokens.span_id
     inner join prices as candidate_prices
-        on candidates.provider = candidate_prices.provider
-        and candidates.model = candidate_prices.model
-        and call_tokens.token_type = candidate_prices.token_type
-        and {{ is_effective_on('routable_calls.call_date', 'candidate_prices.effective_from', 'candidate_prices.effective_to') }}
+        on
+            candidates.provider = candidate_prices.provider
+            and candidates.model = candidate_prices.model
+            and call_tokens.token_type = candidate_prices.token_type
+            and {{ is_effective_on(
+                'routable_calls.call_date', 'candidate_prices.effective_from', 'candidate_prices.effective_to'
+            ) }}
     group by 1, 2
 ),
 
@@ -127,6 +134,7 @@ token_type_counts as (
 routing as (
     select
         routable_calls.span_id,
+        routable_calls.list_cost_usd,
         greatest(routable_calls.list_cost_usd - min(candidate_costs.candidate_list_cost_usd), 0.0)
             as routing_excess_usd
     from routable_calls
@@ -135,7 +143,7 @@ routing as (
     inner join token_type_counts
         on routable_calls.span_id = token_type_counts.span_id
     where candidate_costs.priced_token_types = token_type_counts.token_types
-    group by routable_calls.span_id, routable_calls.list_cost_usd
+    group by 1, 2
 ),
 
 {# context: input tokens above the median of the workflow step, when more than twice it #}
@@ -157,13 +165,17 @@ context as (
         * case when call_context.is_batch then 0.5 else 1.0 end as context_excess_usd
     from call_context
     inner join step_medians
-        on call_context.workflow_name = step_medians.workflow_name
-        and call_context.workflow_step = step_medians.workflow_step
+        on
+            call_context.workflow_name = step_medians.workflow_name
+            and call_context.workflow_step = step_medians.workflow_step
     inner join prices as input_prices
-        on call_context.provider = input_prices.provider
-        and call_context.model = input_prices.model
-        and input_prices.token_type = 'input'
-        and {{ is_effective_on('call_context.call_date', 'input_prices.effective_from', 'input_prices.effective_to') }}
+        on
+            call_context.provider = input_prices.provider
+            and call_context.model = input_prices.model
+            and input_prices.token_type = 'input'
+            and {{ is_effective_on(
+                'call_context.call_date', 'input_prices.effective_from', 'input_prices.effective_to'
+            ) }}
     where call_context.total_input_tokens > 2 * step_medians.median_input_tokens
 ),
 
