@@ -56,48 +56,123 @@ TIER_RANK = {"small": 0, "mid": 1, "frontier": 2}
 # Exactly the columns of the landing contract, in order.
 LANDING_COLUMNS: dict[str, list[str]] = {
     "otel_spans": [
-        "trace_id", "span_id", "parent_span_id", "name", "start_time_unix_nano",
-        "end_time_unix_nano", "status_code", "attributes", "resource_attributes",
+        "trace_id",
+        "span_id",
+        "parent_span_id",
+        "name",
+        "start_time_unix_nano",
+        "end_time_unix_nano",
+        "status_code",
+        "attributes",
+        "resource_attributes",
     ],
     "openai_costs": [
-        "start_time", "end_time", "organization_id", "project_id", "line_item",
-        "amount_value", "amount_currency",
+        "start_time",
+        "end_time",
+        "organization_id",
+        "project_id",
+        "line_item",
+        "amount_value",
+        "amount_currency",
     ],
     "anthropic_costs": [
-        "starting_at", "ending_at", "organization_id", "workspace_id", "cost_type", "model",
-        "token_type", "service_tier", "amount", "currency",
+        "starting_at",
+        "ending_at",
+        "organization_id",
+        "workspace_id",
+        "cost_type",
+        "model",
+        "token_type",
+        "service_tier",
+        "amount",
+        "currency",
     ],
     "openai_usage": [
-        "start_time", "end_time", "project_id", "model", "batch", "input_tokens",
-        "input_cached_tokens", "output_tokens", "num_model_requests",
+        "start_time",
+        "end_time",
+        "project_id",
+        "model",
+        "batch",
+        "input_tokens",
+        "input_cached_tokens",
+        "output_tokens",
+        "num_model_requests",
     ],
     "anthropic_usage": [
-        "starting_at", "ending_at", "workspace_id", "model", "service_tier",
-        "uncached_input_tokens", "cache_read_input_tokens",
-        "cache_creation_ephemeral_5m_input_tokens", "cache_creation_ephemeral_1h_input_tokens",
+        "starting_at",
+        "ending_at",
+        "workspace_id",
+        "model",
+        "service_tier",
+        "uncached_input_tokens",
+        "cache_read_input_tokens",
+        "cache_creation_ephemeral_5m_input_tokens",
+        "cache_creation_ephemeral_1h_input_tokens",
         "output_tokens",
     ],
     "focus_charges": [
-        "BillingAccountId", "ServiceProviderName", "ServiceName", "ChargeCategory", "ChargeClass",
-        "ChargePeriodStart", "ChargePeriodEnd", "BillingPeriodStart", "SkuId", "SkuMeter",
-        "SkuPriceDetails", "ChargeDescription", "ConsumedQuantity", "ConsumedUnit", "BilledCost",
-        "EffectiveCost", "BillingCurrency", "InvoiceId",
+        "BillingAccountId",
+        "ServiceProviderName",
+        "ServiceName",
+        "ChargeCategory",
+        "ChargeClass",
+        "ChargePeriodStart",
+        "ChargePeriodEnd",
+        "BillingPeriodStart",
+        "SkuId",
+        "SkuMeter",
+        "SkuPriceDetails",
+        "ChargeDescription",
+        "ConsumedQuantity",
+        "ConsumedUnit",
+        "BilledCost",
+        "EffectiveCost",
+        "BillingCurrency",
+        "InvoiceId",
     ],
     "invoices": [
-        "invoice_id", "provider", "billing_account_id", "period_start", "period_end", "currency",
-        "subtotal", "tax", "total", "issued_at",
+        "invoice_id",
+        "provider",
+        "billing_account_id",
+        "period_start",
+        "period_end",
+        "currency",
+        "subtotal",
+        "tax",
+        "total",
+        "issued_at",
     ],
     "tickets": [
-        "ticket_id", "created_at", "updated_at", "solved_at", "status", "assignee_type",
-        "escalated", "reopens", "queue",
+        "ticket_id",
+        "created_at",
+        "updated_at",
+        "solved_at",
+        "status",
+        "assignee_type",
+        "escalated",
+        "reopens",
+        "queue",
     ],
     "claims": [
-        "claim_id", "received_at", "updated_at", "decided_at", "decision", "manual_correction",
-        "exception_docs_required", "line_of_business", "claimed_amount", "currency",
+        "claim_id",
+        "received_at",
+        "updated_at",
+        "decided_at",
+        "decision",
+        "manual_correction",
+        "exception_docs_required",
+        "line_of_business",
+        "claimed_amount",
+        "currency",
     ],
     "contracts": [
-        "contract_id", "submitted_at", "updated_at", "reviewed_at", "review_status",
-        "contract_type", "page_count",
+        "contract_id",
+        "submitted_at",
+        "updated_at",
+        "reviewed_at",
+        "review_status",
+        "contract_type",
+        "page_count",
     ],
 }
 CSV_TABLES = [t for t in LANDING_COLUMNS if t != "otel_spans"]
@@ -108,114 +183,255 @@ CSV_TABLES = [t for t in LANDING_COLUMNS if t != "otel_spans"]
 # --------------------------------------------------------------------------------------------
 
 UNKNOWN_SERVICE = "fraud-signal-poc"  # deliberately absent from seeds/services.csv
-UNPRICED_MODEL = ("openai", "gpt-4o-experimental")  # deliberately in no alias or price row
+UNPRICED_MODEL = (
+    "openai",
+    "gpt-4o-experimental",
+)  # deliberately in no alias or price row
 # The bill still charges the unpriced model; this hidden list price is what the provider used.
-HIDDEN_PRICES = {UNPRICED_MODEL: {"input": Decimal("5.00"), "cached_input": Decimal("2.50"),
-                                  "output": Decimal("20.00")}}
+HIDDEN_PRICES = {
+    UNPRICED_MODEL: {
+        "input": Decimal("5.00"),
+        "cached_input": Decimal("2.50"),
+        "output": Decimal("20.00"),
+    }
+}
 
 # (weight, provider, canonical model) per route; route "emea" sends EU tickets to Azure.
 TICKET_PLAN = [
     ("tool", "zendesk_get_ticket"),
-    ("call", "classify", {
-        "default": [(78, "openai", "gpt-4.1-nano-2025-04-14"),
-                    (14, "openai", "gpt-4o-mini-2024-07-18"),
-                    (8, "openai", "gpt-4.1-2025-04-14")],
-        "emea": [(88, "azure.ai.openai", "gpt-4o-mini-2024-07-18"),
-                 (12, "azure.ai.openai", "gpt-4o-2024-08-06")],
-    }, (700, 12, 0), 0.0),
-    ("call", "retrieve", {"default": [(1, "openai", "text-embedding-3-small")]}, (90, 0, 0), 0.0),
+    (
+        "call",
+        "classify",
+        {
+            "default": [
+                (78, "openai", "gpt-4.1-nano-2025-04-14"),
+                (14, "openai", "gpt-4o-mini-2024-07-18"),
+                (8, "openai", "gpt-4.1-2025-04-14"),
+            ],
+            "emea": [
+                (88, "azure.ai.openai", "gpt-4o-mini-2024-07-18"),
+                (12, "azure.ai.openai", "gpt-4o-2024-08-06"),
+            ],
+        },
+        (700, 12, 0),
+        0.0,
+    ),
+    (
+        "call",
+        "retrieve",
+        {"default": [(1, "openai", "text-embedding-3-small")]},
+        (90, 0, 0),
+        0.0,
+    ),
     ("tool", "kb_search"),
-    ("call", "draft", {
-        "default": [(68, "openai", "gpt-4.1-mini-2025-04-14"),
-                    (12, "openai", "gpt-4o-2024-08-06"),
-                    (14, "openai", "gpt-4.1-2025-04-14"),
-                    (6, "openai", "gpt-4o-experimental")],
-        "emea": [(55, "azure.ai.openai", "gpt-4o-2024-08-06"),
-                 (45, "azure.ai.openai", "gpt-4o-mini-2024-07-18")],
-    }, (3200, 320, 1536), 0.0),
-    ("call?", "qa_check", {
-        "default": [(85, "openai", "gpt-4o-mini-2024-07-18"),
-                    (15, "openai", "gpt-4.1-mini-2025-04-14")],
-        "emea": [(1, "azure.ai.openai", "gpt-4o-mini-2024-07-18")],
-    }, (1500, 30, 1024), 0.0),
+    (
+        "call",
+        "draft",
+        {
+            "default": [
+                (68, "openai", "gpt-4.1-mini-2025-04-14"),
+                (12, "openai", "gpt-4o-2024-08-06"),
+                (14, "openai", "gpt-4.1-2025-04-14"),
+                (6, "openai", "gpt-4o-experimental"),
+            ],
+            "emea": [
+                (55, "azure.ai.openai", "gpt-4o-2024-08-06"),
+                (45, "azure.ai.openai", "gpt-4o-mini-2024-07-18"),
+            ],
+        },
+        (3200, 320, 1536),
+        0.0,
+    ),
+    (
+        "call?",
+        "qa_check",
+        {
+            "default": [
+                (85, "openai", "gpt-4o-mini-2024-07-18"),
+                (15, "openai", "gpt-4.1-mini-2025-04-14"),
+            ],
+            "emea": [(1, "azure.ai.openai", "gpt-4o-mini-2024-07-18")],
+        },
+        (1500, 30, 1024),
+        0.0,
+    ),
     ("tool", "zendesk_update_ticket"),
 ]
 CLAIM_PLAN = [
     ("tool", "fetch_claim_documents"),
-    ("call", "extract", {"default": [
-        (55, "aws.bedrock", "amazon.nova-micro-v1:0"),
-        (30, "aws.bedrock", "anthropic.claude-haiku-4-5-20251001-v1:0"),
-        (15, "aws.bedrock", "amazon.nova-pro-v1:0")]}, (5200, 650, 2048), 0.0),
+    (
+        "call",
+        "extract",
+        {
+            "default": [
+                (55, "aws.bedrock", "amazon.nova-micro-v1:0"),
+                (30, "aws.bedrock", "anthropic.claude-haiku-4-5-20251001-v1:0"),
+                (15, "aws.bedrock", "amazon.nova-pro-v1:0"),
+            ]
+        },
+        (5200, 650, 2048),
+        0.0,
+    ),
     ("tool", "policy_lookup"),
-    ("call", "assess", {"default": [
-        (72, "anthropic", "claude-sonnet-4-5-20250929"),
-        (13, "anthropic", "claude-opus-4-1-20250805"),
-        (15, "aws.bedrock", "anthropic.claude-sonnet-4-5-20250929-v1:0")]},
-     (8800, 900, 4096), 0.0),
+    (
+        "call",
+        "assess",
+        {
+            "default": [
+                (72, "anthropic", "claude-sonnet-4-5-20250929"),
+                (13, "anthropic", "claude-opus-4-1-20250805"),
+                (15, "aws.bedrock", "anthropic.claude-sonnet-4-5-20250929-v1:0"),
+            ]
+        },
+        (8800, 900, 4096),
+        0.0,
+    ),
     ("tool", "fraud_score"),
-    ("call", "summarize", {"default": [
-        (80, "anthropic", "claude-haiku-4-5-20251001"),
-        (20, "anthropic", "claude-sonnet-4-5-20250929")]}, (2600, 280, 1024), 0.3),
+    (
+        "call",
+        "summarize",
+        {
+            "default": [
+                (80, "anthropic", "claude-haiku-4-5-20251001"),
+                (20, "anthropic", "claude-sonnet-4-5-20250929"),
+            ]
+        },
+        (2600, 280, 1024),
+        0.3,
+    ),
 ]
 CONTRACT_PLAN = [
     ("tool", "fetch_contract_pdf"),
-    ("call", "extract", {"default": [
-        (75, "gcp.vertex_ai", "gemini-2.5-flash"),
-        (15, "gcp.vertex_ai", "gemini-2.5-flash-lite"),
-        (10, "gcp.vertex_ai", "gemini-2.5-pro")]}, (550, 1400, 0), 0.0),
+    (
+        "call",
+        "extract",
+        {
+            "default": [
+                (75, "gcp.vertex_ai", "gemini-2.5-flash"),
+                (15, "gcp.vertex_ai", "gemini-2.5-flash-lite"),
+                (10, "gcp.vertex_ai", "gemini-2.5-pro"),
+            ]
+        },
+        (550, 1400, 0),
+        0.0,
+    ),
     ("tool", "clause_library_search"),
-    ("call", "review", {"default": [
-        (65, "gcp.vertex_ai", "gemini-2.5-pro"),
-        (35, "anthropic", "claude-opus-4-1-20250805")]}, (600, 2800, 4000), 0.0),
-    ("call", "redline", {"default": [
-        (70, "gcp.vertex_ai", "gemini-2.5-flash"),
-        (20, "gcp.vertex_ai", "gemini-2.5-pro"),
-        (10, "anthropic", "claude-sonnet-4-5-20250929")]}, (450, 2200, 0), 0.0),
+    (
+        "call",
+        "review",
+        {
+            "default": [
+                (65, "gcp.vertex_ai", "gemini-2.5-pro"),
+                (35, "anthropic", "claude-opus-4-1-20250805"),
+            ]
+        },
+        (600, 2800, 4000),
+        0.0,
+    ),
+    (
+        "call",
+        "redline",
+        {
+            "default": [
+                (70, "gcp.vertex_ai", "gemini-2.5-flash"),
+                (20, "gcp.vertex_ai", "gemini-2.5-pro"),
+                (10, "anthropic", "claude-sonnet-4-5-20250929"),
+            ]
+        },
+        (450, 2200, 0),
+        0.0,
+    ),
 ]
 
 WORKFLOWS = {
-    "ticket": {"workflow": "ticket_triage", "service": "ticket-triage-agent",
-               "plan": TICKET_PLAN, "per_weekday": 28, "weekend": 0.35,
-               "review_minutes": (2, 12)},
-    "claim": {"workflow": "claim_adjudication", "service": "claims-adjudicator",
-              "plan": CLAIM_PLAN, "per_weekday": 12, "weekend": 0.10, "review_minutes": (4, 25)},
-    "contract": {"workflow": "contract_review", "service": "contract-reviewer",
-                 "plan": CONTRACT_PLAN, "per_weekday": 4, "weekend": 0.05,
-                 "review_minutes": (10, 55)},
+    "ticket": {
+        "workflow": "ticket_triage",
+        "service": "ticket-triage-agent",
+        "plan": TICKET_PLAN,
+        "per_weekday": 28,
+        "weekend": 0.35,
+        "review_minutes": (2, 12),
+    },
+    "claim": {
+        "workflow": "claim_adjudication",
+        "service": "claims-adjudicator",
+        "plan": CLAIM_PLAN,
+        "per_weekday": 12,
+        "weekend": 0.10,
+        "review_minutes": (4, 25),
+    },
+    "contract": {
+        "workflow": "contract_review",
+        "service": "contract-reviewer",
+        "plan": CONTRACT_PLAN,
+        "per_weekday": 4,
+        "weekend": 0.05,
+        "review_minutes": (10, 55),
+    },
 }
 # Planned outcome mix per type: (class, variant, weight).
 OUTCOME_MIX = {
-    "ticket": [("automated", "", 62), ("assisted", "human", 10), ("assisted", "reopened", 6),
-               ("assisted", "corrected", 4), ("failed", "escalated", 6),
-               ("failed", "overridden", 2), ("open", "", 10)],
-    "claim": [("automated", "", 55), ("assisted", "manual", 14), ("assisted", "corrected", 6),
-              ("failed", "withdrawn", 6), ("failed", "overridden", 4), ("open", "pended", 9),
-              ("open", "undecided", 6)],
-    "contract": [("automated", "", 60), ("assisted", "corrected", 22),
-                 ("failed", "overridden", 8), ("open", "", 10)],
+    "ticket": [
+        ("automated", "", 62),
+        ("assisted", "human", 10),
+        ("assisted", "reopened", 6),
+        ("assisted", "corrected", 4),
+        ("failed", "escalated", 6),
+        ("failed", "overridden", 2),
+        ("open", "", 10),
+    ],
+    "claim": [
+        ("automated", "", 55),
+        ("assisted", "manual", 14),
+        ("assisted", "corrected", 6),
+        ("failed", "withdrawn", 6),
+        ("failed", "overridden", 4),
+        ("open", "pended", 9),
+        ("open", "undecided", 6),
+    ],
+    "contract": [
+        ("automated", "", 60),
+        ("assisted", "corrected", 22),
+        ("failed", "overridden", 8),
+        ("open", "", 10),
+    ],
 }
 AUTOMATED_REVIEW_SHARE = {"ticket": 0.08, "claim": 0.25, "contract": 0.85}
 
 # Billing: how much of the billed usage the traces explain, per (provider, owning team).
 UNTRACED_BASE = {
-    ("openai", "support-automation"): 1.10, ("openai", "claims-ops"): 1.30,
-    ("openai", "platform"): 1.00, ("anthropic", "claims-ops"): 1.05,
-    ("anthropic", "legal-ops"): 1.20, ("anthropic", "platform"): 1.00,
-    ("aws.bedrock", "claims-ops"): 1.10, ("azure.ai.openai", "support-automation"): 1.15,
+    ("openai", "support-automation"): 1.10,
+    ("openai", "claims-ops"): 1.30,
+    ("openai", "platform"): 1.00,
+    ("anthropic", "claims-ops"): 1.05,
+    ("anthropic", "legal-ops"): 1.20,
+    ("anthropic", "platform"): 1.00,
+    ("aws.bedrock", "claims-ops"): 1.10,
+    ("azure.ai.openai", "support-automation"): 1.15,
     ("gcp.vertex_ai", "legal-ops"): 1.25,
 }
 OVERCOUNT_FACTOR = 0.85
 # Planted malformed CDC rows (extra, non-current versions) and the item type they go to.
-CDC_DEFECTS = {"bad_ticket_status": "ticket", "bad_ticket_updated_at": "ticket",
-               "bad_claim_id": "claim", "bad_claim_decision": "claim",
-               "bad_contract_status": "contract"}
-DISCOUNT = {"openai": Decimal("1.00"), "anthropic": Decimal("0.95"),
-            "aws.bedrock": Decimal("1.00"), "azure.ai.openai": Decimal("0.97"),
-            "gcp.vertex_ai": Decimal("0.90")}
+CDC_DEFECTS = {
+    "bad_ticket_status": "ticket",
+    "bad_ticket_updated_at": "ticket",
+    "bad_claim_id": "claim",
+    "bad_claim_decision": "claim",
+    "bad_contract_status": "contract",
+}
+DISCOUNT = {
+    "openai": Decimal("1.00"),
+    "anthropic": Decimal("0.95"),
+    "aws.bedrock": Decimal("1.00"),
+    "azure.ai.openai": Decimal("0.97"),
+    "gcp.vertex_ai": Decimal("0.90"),
+}
 # Spelling of a model on the provider's own bill, when it is not the canonical name.
 BILLED_SPELLING = {
-    ("aws.bedrock", "anthropic.claude-sonnet-4-5-20250929-v1:0"):
-        "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+    (
+        "aws.bedrock",
+        "anthropic.claude-sonnet-4-5-20250929-v1:0",
+    ): "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
     ("azure.ai.openai", "gpt-4o-mini-2024-07-18"): "gpt-4o-mini",
 }
 FOCUS_PROVIDERS = {
@@ -223,23 +439,67 @@ FOCUS_PROVIDERS = {
     "azure.ai.openai": ("Microsoft", "Azure OpenAI Service", "EUR", Decimal("0.19")),
     "gcp.vertex_ai": ("Google Cloud", "Vertex AI", "USD", Decimal("0.08")),
 }
-FOCUS_METERS = {"input": "Input Tokens", "cached_input": "Cache Read Input Tokens",
-                "cache_write": "Cache Write Input Tokens", "output": "Output Tokens"}
-INVOICE_CODE = {"openai": "OAI", "anthropic": "ANT", "aws.bedrock": "AWS",
-                "azure.ai.openai": "AZR", "gcp.vertex_ai": "GCP"}
-ERRORS = {"openai": "RateLimitError", "azure.ai.openai": "RateLimitError",
-          "anthropic": "overloaded_error", "aws.bedrock": "ThrottlingException",
-          "gcp.vertex_ai": "ResourceExhausted"}
+FOCUS_METERS = {
+    "input": "Input Tokens",
+    "cached_input": "Cache Read Input Tokens",
+    "cache_write": "Cache Write Input Tokens",
+    "output": "Output Tokens",
+}
+INVOICE_CODE = {
+    "openai": "OAI",
+    "anthropic": "ANT",
+    "aws.bedrock": "AWS",
+    "azure.ai.openai": "AZR",
+    "gcp.vertex_ai": "GCP",
+}
+ERRORS = {
+    "openai": "RateLimitError",
+    "azure.ai.openai": "RateLimitError",
+    "anthropic": "overloaded_error",
+    "aws.bedrock": "ThrottlingException",
+    "gcp.vertex_ai": "ResourceExhausted",
+}
 
-FIRST_NAMES = ["Dana", "Marek", "Priya", "Tomasz", "Aisha", "Lukas", "Sofia", "Kenji", "Maeve",
-               "Rafael", "Ingrid", "Obi", "Chloe", "Hamid", "Noor", "Elena"]
-LAST_NAMES = ["Whitfield", "Novak", "Raman", "Kowalczyk", "Bello", "Brandt", "Ferreira",
-              "Tanaka", "Doyle", "Ortega", "Lindqvist", "Okafor", "Laurent", "Karimi"]
+FIRST_NAMES = [
+    "Dana",
+    "Marek",
+    "Priya",
+    "Tomasz",
+    "Aisha",
+    "Lukas",
+    "Sofia",
+    "Kenji",
+    "Maeve",
+    "Rafael",
+    "Ingrid",
+    "Obi",
+    "Chloe",
+    "Hamid",
+    "Noor",
+    "Elena",
+]
+LAST_NAMES = [
+    "Whitfield",
+    "Novak",
+    "Raman",
+    "Kowalczyk",
+    "Bello",
+    "Brandt",
+    "Ferreira",
+    "Tanaka",
+    "Doyle",
+    "Ortega",
+    "Lindqvist",
+    "Okafor",
+    "Laurent",
+    "Karimi",
+]
 
 
 # --------------------------------------------------------------------------------------------
 # Small helpers
 # --------------------------------------------------------------------------------------------
+
 
 def day_epoch(day: dt.date) -> int:
     """Unix seconds of a UTC midnight."""
@@ -302,6 +562,7 @@ def sku_id(*parts: str) -> str:
 # Seeds
 # --------------------------------------------------------------------------------------------
 
+
 @dataclass
 class Seeds:
     """The reference seeds the generator must agree with (prices, aliases, owners, FX)."""
@@ -326,24 +587,26 @@ class Seeds:
             start = dt.date.fromisoformat(r["effective_from"])
             end = dt.date.fromisoformat(r["effective_to"]) if r["effective_to"] else None
             key = (r["provider"], r["model"], r["token_type"])
-            seeds.prices.setdefault(key, []).append(
-                (start, end, Decimal(r["usd_per_million_tokens"])))
+            seeds.prices.setdefault(key, []).append((start, end, Decimal(r["usd_per_million_tokens"])))
             seeds.tiers[(r["provider"], r["model"])] = r["model_tier"]
             if end is not None:
-                seeds.price_changes.append({"provider": r["provider"], "model": r["model"],
-                                            "token_type": r["token_type"],
-                                            "date": end.isoformat()})
+                seeds.price_changes.append(
+                    {
+                        "provider": r["provider"],
+                        "model": r["model"],
+                        "token_type": r["token_type"],
+                        "date": end.isoformat(),
+                    }
+                )
         for r in rows("model_aliases"):
             seeds.aliases[(r["provider"], r["model"])].append(r["alias"])
         seeds.services = {r["service_name"]: r["team_id"] for r in rows("services")}
         seeds.accounts = rows("billing_accounts")
         for r in rows("fx_rates"):
-            seeds.fx[r["currency"]].append((dt.date.fromisoformat(r["rate_date"]),
-                                            Decimal(r["usd_per_unit"])))
+            seeds.fx[r["currency"]].append((dt.date.fromisoformat(r["rate_date"]), Decimal(r["usd_per_unit"])))
         for rates in seeds.fx.values():
             rates.sort()
-        seeds.steps = {(r["workflow_name"], r["step_name"]): r["min_model_tier"]
-                       for r in rows("workflow_steps")}
+        seeds.steps = {(r["workflow_name"], r["step_name"]): r["min_model_tier"] for r in rows("workflow_steps")}
         if UNKNOWN_SERVICE in seeds.services:
             sys.exit(f"seeds/services.csv must not list {UNKNOWN_SERVICE} (planted unknown)")
         return seeds
@@ -390,11 +653,18 @@ class Seeds:
     def owner(self, provider: str, account: str, project: str) -> str:
         """Team owning a billing line (project row first, then the account row)."""
         for r in self.accounts:
-            if (r["provider"], r["billing_account_id"], r["project_id"]) == (provider, account,
-                                                                            project):
+            if (r["provider"], r["billing_account_id"], r["project_id"]) == (
+                provider,
+                account,
+                project,
+            ):
                 return r["team_id"]
         for r in self.accounts:
-            if (r["provider"], r["billing_account_id"], r["project_id"]) == (provider, account, ""):
+            if (r["provider"], r["billing_account_id"], r["project_id"]) == (
+                provider,
+                account,
+                "",
+            ):
                 return r["team_id"]
         return "unassigned"
 
@@ -403,12 +673,13 @@ class Seeds:
 # Output sinks
 # --------------------------------------------------------------------------------------------
 
+
 class CsvSink:
     """One landing CSV: header row, comma, RFC 4180 quoting (csv module), row counting."""
 
     def __init__(self, path: Path, columns: list[str]):
         # Held open across many writes and closed by close(): no context manager by design.
-        self.fh = open(path, "w", newline="", encoding="utf-8")  # noqa: SIM115
+        self.fh = open(path, "w", newline="", encoding="utf-8")
         self.writer = csv.writer(self.fh, lineterminator="\n")
         self.writer.writerow(columns)
         self.width = len(columns)
@@ -423,12 +694,19 @@ class CsvSink:
         self.fh.close()
 
 
-SPAN_SCHEMA = pa.schema([
-    ("trace_id", pa.string()), ("span_id", pa.string()), ("parent_span_id", pa.string()),
-    ("name", pa.string()), ("start_time_unix_nano", pa.int64()),
-    ("end_time_unix_nano", pa.int64()), ("status_code", pa.string()),
-    ("attributes", pa.string()), ("resource_attributes", pa.string()),
-])
+SPAN_SCHEMA = pa.schema(
+    [
+        ("trace_id", pa.string()),
+        ("span_id", pa.string()),
+        ("parent_span_id", pa.string()),
+        ("name", pa.string()),
+        ("start_time_unix_nano", pa.int64()),
+        ("end_time_unix_nano", pa.int64()),
+        ("status_code", pa.string()),
+        ("attributes", pa.string()),
+        ("resource_attributes", pa.string()),
+    ]
+)
 
 
 class SpanSink:
@@ -443,8 +721,11 @@ class SpanSink:
         if fmt == "parquet":
             self.path = out_dir / "otel_spans.parquet"
             self.writer = pq.ParquetWriter(
-                self.path, SPAN_SCHEMA, compression="zstd",
-                use_dictionary=["name", "status_code", "resource_attributes"])
+                self.path,
+                SPAN_SCHEMA,
+                compression="zstd",
+                use_dictionary=["name", "status_code", "resource_attributes"],
+            )
         else:
             self.path = out_dir / "otel_spans.csv"
             self.csv = CsvSink(self.path, LANDING_COLUMNS["otel_spans"])
@@ -457,9 +738,12 @@ class SpanSink:
                 self.csv.write(row)
             return
         columns = list(zip(*rows)) if rows else [[] for _ in SPAN_SCHEMA]
-        self.pending.append(pa.Table.from_arrays(
-            [pa.array(col, type=f.type) for col, f in zip(columns, SPAN_SCHEMA)],
-            schema=SPAN_SCHEMA))
+        self.pending.append(
+            pa.Table.from_arrays(
+                [pa.array(col, type=f.type) for col, f in zip(columns, SPAN_SCHEMA)],
+                schema=SPAN_SCHEMA,
+            )
+        )
         self.pending_rows += len(rows)
         if self.pending_rows >= self.row_group_size:
             table = pa.concat_tables(self.pending)
@@ -474,8 +758,7 @@ class SpanSink:
             self.csv.close()
             return
         if self.pending_rows:
-            self.writer.write_table(pa.concat_tables(self.pending),
-                                    row_group_size=self.row_group_size)
+            self.writer.write_table(pa.concat_tables(self.pending), row_group_size=self.row_group_size)
         self.pending = []
         self.writer.close()
 
@@ -484,26 +767,24 @@ class SpanSink:
 # Payloads: privacy-sensitive text that must never reach a mart
 # --------------------------------------------------------------------------------------------
 
+
 class Payloads:
     """Pools of pre-serialized prompt/response text, so spans look real but generate fast."""
 
     TEXTS: ClassVar[dict] = {
         "ticket": [
-            ("Hi, this is {name} ({email}). Order #{num} arrived damaged, please refund the card "
-            "ending {card}."),
+            ("Hi, this is {name} ({email}). Order #{num} arrived damaged, please refund the card ending {card}."),
             "My account {email} is locked after a password reset. Call me on {phone}. {name}",
             "I was charged twice for invoice {num}. Name on the account: {name}, {email}.",
             "Where is my parcel? Tracking {num}, delivery address {street}. Thanks, {name}",
         ],
         "claim": [
-            ("Claimant {name}, DOB {dob}, policy {policy}. Rear-end collision at {street}; "
-            "repair estimate {num} USD."),
+            ("Claimant {name}, DOB {dob}, policy {policy}. Rear-end collision at {street}; repair estimate {num} USD."),
             "Water damage claim by {name} ({email}) for {street}, policy {policy}.",
             "Travel claim: {name}, passport {passport}, lost luggage on flight {flight}.",
         ],
         "contract": [
-            ("Review the attached MSA between Acme Corp and {company}. Signatory {name} "
-            "<{email}>, fee {num} EUR."),
+            ("Review the attached MSA between Acme Corp and {company}. Signatory {name} <{email}>, fee {num} EUR."),
             "NDA with {company}; counterparty contact {name}, {phone}. Flag unusual clauses.",
             "SOW #{num} for {company}: check liability cap and termination terms. Owner {name}.",
         ],
@@ -513,61 +794,82 @@ class Payloads:
         ],
     }
     OUTPUTS: ClassVar[dict] = {
-        "ticket": ['{{"category":"refund","priority":"high","customer":"{name}"}}',
-                   ("Hi {first}, sorry about that. I have refunded order #{num} to the card "
-                    "ending {card}."),
-                   "Hi {first}, your account {email} is unlocked; please reset your password."],
-        "claim": ['{{"decision":"approve","amount":{num},"claimant":"{name}"}}',
-                  "Coverage confirmed under policy {policy}; deductible applies. Claimant {name}.",
-                  "Documents missing: police report for {street}."],
-        "contract": ["Clause 7.2 caps liability below policy for {company}; propose 2x fees.",
-                     '{{"risk":"medium","redlines":3,"counterparty":"{company}"}}',
-                     "Termination for convenience missing; signatory {name} to confirm."],
-        "other": ["Customer {name} asked twice about delivery; sentiment negative.",
-                  '{{"fraud_score":0.{num},"card":"{card}"}}'],
+        "ticket": [
+            '{{"category":"refund","priority":"high","customer":"{name}"}}',
+            ("Hi {first}, sorry about that. I have refunded order #{num} to the card ending {card}."),
+            "Hi {first}, your account {email} is unlocked; please reset your password.",
+        ],
+        "claim": [
+            '{{"decision":"approve","amount":{num},"claimant":"{name}"}}',
+            "Coverage confirmed under policy {policy}; deductible applies. Claimant {name}.",
+            "Documents missing: police report for {street}.",
+        ],
+        "contract": [
+            "Clause 7.2 caps liability below policy for {company}; propose 2x fees.",
+            '{{"risk":"medium","redlines":3,"counterparty":"{company}"}}',
+            "Termination for convenience missing; signatory {name} to confirm.",
+        ],
+        "other": [
+            "Customer {name} asked twice about delivery; sentiment negative.",
+            '{{"fraud_score":0.{num},"card":"{card}"}}',
+        ],
     }
     SYSTEM: ClassVar[dict] = {
-        "ticket": "You are Acme's support triage agent. Classify, draft a reply, never promise "
-                  "refunds above 200 USD.",
-        "claim": "You adjudicate insurance claims under the attached policy wording. Cite "
-                 "clauses. Output JSON.",
+        "ticket": "You are Acme's support triage agent. Classify, draft a reply, never promise refunds above 200 USD.",
+        "claim": "You adjudicate insurance claims under the attached policy wording. Cite clauses. Output JSON.",
         "contract": "You are a contract reviewer for Acme legal. Compare against the clause "
-                    "library and propose redlines.",
+        "library and propose redlines.",
         "other": "You summarize and score internal records. Be concise.",
     }
-    COMPANIES: ClassVar[list] = ["Globex GmbH", "Initech Ltd", "Umbrella BV", "Stark Logistics", "Wayne Foods"]
+    COMPANIES: ClassVar[list] = [
+        "Globex GmbH",
+        "Initech Ltd",
+        "Umbrella BV",
+        "Stark Logistics",
+        "Wayne Foods",
+    ]
 
     def __init__(self, rng: random.Random, size: int = 96):
-        self.inputs = {k: [self._render(rng, k, self.TEXTS) for _ in range(size)]
-                       for k in self.TEXTS}
-        self.outputs = {k: [self._render(rng, k, self.OUTPUTS) for _ in range(size)]
-                        for k in self.OUTPUTS}
-        self.system = {k: json.dumps([{"type": "text", "content": v}], separators=(",", ":"))
-                       for k, v in self.SYSTEM.items()}
+        self.inputs = {k: [self._render(rng, k, self.TEXTS) for _ in range(size)] for k in self.TEXTS}
+        self.outputs = {k: [self._render(rng, k, self.OUTPUTS) for _ in range(size)] for k in self.OUTPUTS}
+        self.system = {
+            k: json.dumps([{"type": "text", "content": v}], separators=(",", ":")) for k, v in self.SYSTEM.items()
+        }
         self.size = size
 
     def _render(self, rng: random.Random, kind: str, source: dict) -> str:
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
         text = rng.choice(source[kind]).format(
-            name=f"{first} {last}", first=first,
+            name=f"{first} {last}",
+            first=first,
             email=f"{first.lower()}.{last.lower()}@example.com",
-            num=rng.randint(10000, 99999), card=rng.randint(1000, 9999),
+            num=rng.randint(10000, 99999),
+            card=rng.randint(1000, 9999),
             phone=f"+1-555-01{rng.randint(10, 99)}",
             street=f"{rng.randint(1, 999)} {rng.choice(LAST_NAMES)} Street",
             dob=f"19{rng.randint(50, 99)}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}",
-            policy=f"POL-{rng.randint(100000, 999999)}", passport=f"X{rng.randint(1000000, 9999999)}",
-            flight=f"LH{rng.randint(100, 999)}", company=rng.choice(self.COMPANIES))
+            policy=f"POL-{rng.randint(100000, 999999)}",
+            passport=f"X{rng.randint(1000000, 9999999)}",
+            flight=f"LH{rng.randint(100, 999)}",
+            company=rng.choice(self.COMPANIES),
+        )
         if source is self.TEXTS:
             message = [{"role": "user", "parts": [{"type": "text", "content": text}]}]
         else:
-            message = [{"role": "assistant", "parts": [{"type": "text", "content": text}],
-                        "finish_reason": "stop"}]
+            message = [
+                {
+                    "role": "assistant",
+                    "parts": [{"type": "text", "content": text}],
+                    "finish_reason": "stop",
+                }
+            ]
         return json.dumps(message, separators=(",", ":"))
 
 
 # --------------------------------------------------------------------------------------------
 # The generator
 # --------------------------------------------------------------------------------------------
+
 
 class Generator:
     """Writes every landing table for one seed, scale and window."""
@@ -591,14 +893,23 @@ class Generator:
         self.payloads = Payloads(random.Random(f"{seed}:payloads"))
 
         self.resources = {
-            svc: json.dumps({"service.name": svc, "service.version": ver,
-                             "deployment.environment.name": "prod",
-                             "telemetry.sdk.name": "opentelemetry",
-                             "telemetry.sdk.language": "python"}, separators=(",", ":"))
-            for svc, ver in [("ticket-triage-agent", "3.4.1"), ("claims-adjudicator", "1.9.0"),
-                             ("contract-reviewer", "0.12.3"),
-                             ("platform-batch-summarizer", "2.0.7"),
-                             (UNKNOWN_SERVICE, "0.1.0-dev")]
+            svc: json.dumps(
+                {
+                    "service.name": svc,
+                    "service.version": ver,
+                    "deployment.environment.name": "prod",
+                    "telemetry.sdk.name": "opentelemetry",
+                    "telemetry.sdk.language": "python",
+                },
+                separators=(",", ":"),
+            )
+            for svc, ver in [
+                ("ticket-triage-agent", "3.4.1"),
+                ("claims-adjudicator", "1.9.0"),
+                ("contract-reviewer", "0.12.3"),
+                ("platform-batch-summarizer", "2.0.7"),
+                (UNKNOWN_SERVICE, "0.1.0-dev"),
+            ]
         }
 
         # Aggregates for billing: (provider, account, project, date, model, batch) ->
@@ -609,15 +920,26 @@ class Generator:
 
         self.expected: dict = {}
         self.stats = defaultdict(int)
-        self.traced_tokens: dict[str, dict[str, int]] = defaultdict(
-            lambda: dict.fromkeys(TOKEN_TYPES, 0))
-        self.outcomes = {t: {"items": 0, "open": 0, "failed": 0, "assisted": 0,
-                             "automated": 0, "first_pass": 0, "runs": 0,
-                             "human_minutes": Decimal(0)} for t in WORKFLOWS}
+        self.traced_tokens: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(TOKEN_TYPES, 0))
+        self.outcomes = {
+            t: {
+                "items": 0,
+                "open": 0,
+                "failed": 0,
+                "assisted": 0,
+                "automated": 0,
+                "first_pass": 0,
+                "runs": 0,
+                "human_minutes": Decimal(0),
+            }
+            for t in WORKFLOWS
+        }
         self.quarantine: dict[str, dict[str, int]] = {t: {} for t in LANDING_COLUMNS}
         self.quarantined_billing: list[dict] = []
         # Good billing lines per (provider, account, month), for invoices and totals.
         self.invoice_lines: dict[tuple, dict] = {}
+        # (provider, account, month) of planted lines in a currency other than the invoice's
+        self.foreign_currency_lines: set[tuple] = set()
         self.billed_totals = defaultdict(lambda: defaultdict(Decimal))
         self.unknown_items: list[dict] = []
         self.counters = {"ticket": 184000, "claim": 4100, "contract": 880}
@@ -627,18 +949,28 @@ class Generator:
 
     def _validate_story(self) -> None:
         """Fail early, with a clear message, if the story names a model the seeds lack."""
-        used = {(p, m) for wf in WORKFLOWS.values() for step in wf["plan"] if step[0] != "tool"
-                for routes in step[2].values() for _, p, m in routes}
-        used |= {("openai", "gpt-4o-mini-2024-07-18"), ("anthropic", "claude-haiku-4-5-20251001"),
-                 ("openai", "gpt-4.1-mini-2025-04-14"), ("openai", "gpt-4.1-2025-04-14"),
-                 ("aws.bedrock", "amazon.nova-micro-v1:0"),
-                 ("anthropic", "claude-sonnet-4-5-20250929")}
+        used = {
+            (p, m)
+            for wf in WORKFLOWS.values()
+            for step in wf["plan"]
+            if step[0] != "tool"
+            for routes in step[2].values()
+            for _, p, m in routes
+        }
+        used |= {
+            ("openai", "gpt-4o-mini-2024-07-18"),
+            ("anthropic", "claude-haiku-4-5-20251001"),
+            ("openai", "gpt-4.1-mini-2025-04-14"),
+            ("openai", "gpt-4.1-2025-04-14"),
+            ("aws.bedrock", "amazon.nova-micro-v1:0"),
+            ("anthropic", "claude-sonnet-4-5-20250929"),
+        }
         missing = sorted(m for m in used - {UNPRICED_MODEL} if m not in self.seeds.tiers)
         if missing:
             sys.exit(f"seeds/model_prices.csv lacks models the generator uses: {missing}")
         if UNPRICED_MODEL in self.seeds.tiers or UNPRICED_MODEL[1] in {
-                a for (p, _), aliases in self.seeds.aliases.items() for a in aliases
-                if p == UNPRICED_MODEL[0]}:
+            a for (p, _), aliases in self.seeds.aliases.items() for a in aliases if p == UNPRICED_MODEL[0]
+        }:
             sys.exit(f"{UNPRICED_MODEL[1]} must stay unpriced (no price or alias row)")
 
     # ---------------------------------------------------------------- entry point
@@ -663,8 +995,15 @@ class Generator:
         """Which day gets which planted anomaly; spread over the window, deterministic."""
         n = len(self.days)
         plants: dict[int, list[str]] = defaultdict(list)
-        fixed = ["bad_json", "bad_json", "missing_span_id", "negative_tokens", "negative_tokens",
-                 "cache_exceeds", *CDC_DEFECTS]
+        fixed = [
+            "bad_json",
+            "bad_json",
+            "missing_span_id",
+            "negative_tokens",
+            "negative_tokens",
+            "cache_exceeds",
+            *CDC_DEFECTS,
+        ]
         for i, what in enumerate(fixed):
             plants[(3 + i * 5) % max(n - 2, 1)].append(what)
         for i in range(max(3, round(4 * self.scale))):
@@ -678,7 +1017,13 @@ class Generator:
         index = min(16, len(self.billed_days) - 1)
         while index > 0 and self.billed_days[index].weekday() >= 5:
             index -= 1
-        return ("openai", "gpt-4o-mini-2024-07-18", self.billed_days[index], "output", False)
+        return (
+            "openai",
+            "gpt-4o-mini-2024-07-18",
+            self.billed_days[index],
+            "output",
+            False,
+        )
 
     # ---------------------------------------------------------------- one day of traffic
 
@@ -722,14 +1067,24 @@ class Generator:
         self.counters[item_type] += rng.randint(1, 3)
         item_id = self._item_id(item_type, self.counters[item_type])
         _, klass, variant = weighted(rng, [(w, c, v) for c, v, w in OUTCOME_MIX[item_type]])
-        n_runs = weighted(rng, [(78, 1), (16, 2), (6, 3)] if klass != "failed"
-                          else [(40, 1), (35, 2), (25, 3)])[1]
+        n_runs = weighted(
+            rng,
+            [(78, 1), (16, 2), (6, 3)] if klass != "failed" else [(40, 1), (35, 2), (25, 3)],
+        )[1]
         route = "default"
         queue = ""
         pages = 0
         if item_type == "ticket":
-            queue = weighted(rng, [(30, "billing"), (25, "shipping"), (15, "returns"),
-                                   (15, "account_access"), (15, "emea_general")])[1]
+            queue = weighted(
+                rng,
+                [
+                    (30, "billing"),
+                    (25, "shipping"),
+                    (15, "returns"),
+                    (15, "account_access"),
+                    (15, "emea_general"),
+                ],
+            )[1]
             route = "emea" if queue == "emea_general" else "default"
         if item_type == "contract":
             pages = rng.randint(3, 60)
@@ -752,18 +1107,25 @@ class Generator:
                 review = (review_outcome, round(rng.uniform(lo, hi) * 2) / 2)
                 minutes_total += Decimal(str(review[1]))
             end_ns, trace_id, root_id = self._agent_run(
-                rows, service=wf["service"], workflow=wf["workflow"], item_type=item_type,
-                item_id=item_id, start_ns=t_ns, route=route, plan=wf["plan"],
-                failing=not last, review=review, pages=pages)
+                rows,
+                service=wf["service"],
+                workflow=wf["workflow"],
+                item_type=item_type,
+                item_id=item_id,
+                start_ns=t_ns,
+                route=route,
+                plan=wf["plan"],
+                failing=not last,
+                review=review,
+                pages=pages,
+            )
             anchors.append((trace_id, root_id, wf["service"], t_ns))
             t_ns = end_ns + int(rng.uniform(120, 1800) * NS)  # retry after a pause
         last_end = end_ns / NS
 
-        versions = self._versions(item_type, item_id, created, last_end, klass, variant, queue,
-                                  pages)
+        versions = self._versions(item_type, item_id, created, last_end, klass, variant, queue, pages)
         kept = [v for v in versions if v["_at"] < self.export_at]
-        sink = self.csv[{"ticket": "tickets", "claim": "claims", "contract": "contracts"}
-                        [item_type]]
+        sink = self.csv[{"ticket": "tickets", "claim": "claims", "contract": "contracts"}[item_type]]
         for v in kept:
             sink.write(self._version_row(item_type, v))
         pending = self.pending_bad_versions[item_type]
@@ -781,8 +1143,21 @@ class Generator:
 
     # ---------------------------------------------------------------- spans of one run
 
-    def _agent_run(self, rows, *, service, workflow, item_type, item_id, start_ns, route, plan,
-                   failing, review, pages) -> tuple[int, str, str]:
+    def _agent_run(
+        self,
+        rows,
+        *,
+        service,
+        workflow,
+        item_type,
+        item_id,
+        start_ns,
+        route,
+        plan,
+        failing,
+        review,
+        pages,
+    ) -> tuple[int, str, str]:
         """One trace: a root invoke_agent span, its tool and model calls, maybe a review."""
         rng = self.rng
         trace_id = f"{rng.getrandbits(128):032x}"
@@ -804,33 +1179,78 @@ class Generator:
                 size = pages if item_type == "contract" else 1
                 batch = provider in ("openai", "anthropic") and rng.random() < batch_share
                 if rng.random() < 0.03:  # call-level retry: first attempt throttled
-                    t = self._model_call(rows, trace_id, root_id, res, t, team, workflow,
-                                         step_name, provider, model, profile, size, batch,
-                                         item_type, error=ERRORS[provider])
+                    t = self._model_call(
+                        rows,
+                        trace_id,
+                        root_id,
+                        res,
+                        t,
+                        team,
+                        workflow,
+                        step_name,
+                        provider,
+                        model,
+                        profile,
+                        size,
+                        batch,
+                        item_type,
+                        error=ERRORS[provider],
+                    )
                 aborted = stop_after is not None and step_no >= stop_after
-                t = self._model_call(rows, trace_id, root_id, res, t, team, workflow, step_name,
-                                     provider, model, profile, size, batch, item_type,
-                                     error="timeout" if aborted else None)
+                t = self._model_call(
+                    rows,
+                    trace_id,
+                    root_id,
+                    res,
+                    t,
+                    team,
+                    workflow,
+                    step_name,
+                    provider,
+                    model,
+                    profile,
+                    size,
+                    batch,
+                    item_type,
+                    error="timeout" if aborted else None,
+                )
                 if aborted:
                     error_type = "AgentStepFailed"
                     break
         if review is not None:
             t = self._review_span(rows, trace_id, root_id, res, t, review)
         end = t + rng.randint(2, 20) * 1_000_000
-        attrs = {"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": workflow,
-                 "workflow.name": workflow, "work_item.type": item_type, "work_item.id": item_id,
-                 "user.id": f"usr_{rng.getrandbits(40):010x}"}
+        attrs = {
+            "gen_ai.operation.name": "invoke_agent",
+            "gen_ai.agent.name": workflow,
+            "workflow.name": workflow,
+            "work_item.type": item_type,
+            "work_item.id": item_id,
+            "user.id": f"usr_{rng.getrandbits(40):010x}",
+        }
         status = "STATUS_CODE_OK"
         if error_type:
             attrs["error.type"] = error_type
             status = "STATUS_CODE_ERROR"
-        rows.append((trace_id, root_id, "", f"invoke_agent {workflow}", start_ns, end, status,
-                     json.dumps(attrs, separators=(",", ":")), res))
+        rows.append(
+            (
+                trace_id,
+                root_id,
+                "",
+                f"invoke_agent {workflow}",
+                start_ns,
+                end,
+                status,
+                json.dumps(attrs, separators=(",", ":")),
+                res,
+            )
+        )
         self.stats["distinct_spans"] += 1
         return end, trace_id, root_id
 
-    def _draw_tokens(self, provider: str, model: str, profile: tuple, size: int,
-                     bloat: bool) -> tuple[int, int, int, int]:
+    def _draw_tokens(
+        self, provider: str, model: str, profile: tuple, size: int, bloat: bool
+    ) -> tuple[int, int, int, int]:
         """Token counts of one call: input (all), output, cache read, cache write."""
         rng = self.rng
         in_median, out_median, prefix = profile
@@ -839,7 +1259,7 @@ class Generator:
             inp = int(inp * rng.uniform(3.0, 6.0))
         out = int(out_median * rng.lognormvariate(0, 0.45)) + 1 if out_median else 0
         read = write = 0
-        if model == "text-embedding-3-small" or not prefix and rng.random() < 0.7:
+        if model == "text-embedding-3-small" or (not prefix and rng.random() < 0.7):
             return inp, out, 0, 0
         explicit = provider == "anthropic" or model.startswith("anthropic.")
         cached = min(prefix or inp // 2, inp - 1)
@@ -863,22 +1283,39 @@ class Generator:
             return model
         return aliases[0] if self.rng.random() < 0.7 else model
 
-    def _model_call(self, rows, trace_id, parent_id, res, t, team, workflow, step, provider,
-                    model, profile, size, batch, kind, error=None) -> int:
+    def _model_call(
+        self,
+        rows,
+        trace_id,
+        parent_id,
+        res,
+        t,
+        team,
+        workflow,
+        step,
+        provider,
+        model,
+        profile,
+        size,
+        batch,
+        kind,
+        error=None,
+    ) -> int:
         """A model-call span; its good tokens go into the billing ledger."""
         rng = self.rng
         span_id = f"{rng.getrandbits(64):016x}"
         throttled = error is not None and error != "timeout"
         bloat = not throttled and rng.random() < 0.04
-        inp, out, read, write = (0, 0, 0, 0) if throttled else self._draw_tokens(
-            provider, model, profile, size, bloat)
+        inp, out, read, write = (0, 0, 0, 0) if throttled else self._draw_tokens(provider, model, profile, size, bloat)
         if error == "timeout":
             out = out // 3
         embeddings = model == "text-embedding-3-small"
-        op = ("embeddings" if embeddings else
-              "generate_content" if provider == "gcp.vertex_ai" else "chat")
-        attrs = {"gen_ai.operation.name": op, "gen_ai.provider.name": provider,
-                 "gen_ai.request.model": self._spelling(provider, model, False)}
+        op = "embeddings" if embeddings else "generate_content" if provider == "gcp.vertex_ai" else "chat"
+        attrs = {
+            "gen_ai.operation.name": op,
+            "gen_ai.provider.name": provider,
+            "gen_ai.request.model": self._spelling(provider, model, False),
+        }
         if not throttled and rng.random() < 0.9:
             attrs["gen_ai.response.model"] = self._spelling(provider, model, True)
         attrs["gen_ai.usage.input_tokens"] = inp
@@ -895,11 +1332,9 @@ class Generator:
         if not embeddings:
             if rng.random() < 0.25:
                 attrs["gen_ai.system_instructions"] = self.payloads.system[kind]
-            attrs["gen_ai.input.messages"] = self.payloads.inputs[kind][
-                rng.randrange(self.payloads.size)]
+            attrs["gen_ai.input.messages"] = self.payloads.inputs[kind][rng.randrange(self.payloads.size)]
             if not throttled:
-                attrs["gen_ai.output.messages"] = self.payloads.outputs[kind][
-                    rng.randrange(self.payloads.size)]
+                attrs["gen_ai.output.messages"] = self.payloads.outputs[kind][rng.randrange(self.payloads.size)]
         status = "STATUS_CODE_UNSET"
         if error:
             attrs["error.type"] = error
@@ -909,8 +1344,19 @@ class Generator:
             latency += rng.randint(60, 1200) * NS
         end = t + latency + rng.randint(0, 300) * 1_000_000
         name = f"{op} {attrs['gen_ai.request.model']}"
-        rows.append((trace_id, span_id, parent_id, name, t, end, status,
-                     json.dumps(attrs, separators=(",", ":")), res))
+        rows.append(
+            (
+                trace_id,
+                span_id,
+                parent_id,
+                name,
+                t,
+                end,
+                status,
+                json.dumps(attrs, separators=(",", ":")),
+                res,
+            )
+        )
         self.stats["distinct_spans"] += 1
         self.stats["model_calls"] += 1
         if error:
@@ -924,8 +1370,17 @@ class Generator:
         if min_tier and tier and TIER_RANK[tier] > TIER_RANK[min_tier]:
             self.stats["routing_excess_calls"] += 1
         if not throttled:
-            self._record_usage(provider, team, dt.datetime.fromtimestamp(t // NS, UTC).date(),
-                               model, batch, inp - read - write, read, write, out)
+            self._record_usage(
+                provider,
+                team,
+                dt.datetime.fromtimestamp(t // NS, UTC).date(),
+                model,
+                batch,
+                inp - read - write,
+                read,
+                write,
+                out,
+            )
             if workflow == "contract_review" and step == "review":
                 day = dt.datetime.fromtimestamp(t // NS, UTC).date()
                 if provider == "anthropic":
@@ -954,18 +1409,41 @@ class Generator:
     def _tool_span(self, rows, trace_id, parent_id, res, t, tool, item_type, item_id) -> int:
         rng = self.rng
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-        attrs = {"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": tool,
-                 "gen_ai.tool.type": "function",
-                 "gen_ai.tool.call.id": f"call_{rng.getrandbits(64):016x}",
-                 "gen_ai.tool.call.arguments": json.dumps(
-                     {"id": item_id, "requester": f"{first.lower()}.{last.lower()}@example.com"},
-                     separators=(",", ":")),
-                 "gen_ai.tool.call.result": json.dumps(
-                     {"ok": True, "holder": f"{first} {last}", "ref": rng.randint(1000, 9999)},
-                     separators=(",", ":"))}
+        attrs = {
+            "gen_ai.operation.name": "execute_tool",
+            "gen_ai.tool.name": tool,
+            "gen_ai.tool.type": "function",
+            "gen_ai.tool.call.id": f"call_{rng.getrandbits(64):016x}",
+            "gen_ai.tool.call.arguments": json.dumps(
+                {
+                    "id": item_id,
+                    "requester": f"{first.lower()}.{last.lower()}@example.com",
+                },
+                separators=(",", ":"),
+            ),
+            "gen_ai.tool.call.result": json.dumps(
+                {
+                    "ok": True,
+                    "holder": f"{first} {last}",
+                    "ref": rng.randint(1000, 9999),
+                },
+                separators=(",", ":"),
+            ),
+        }
         end = t + rng.randint(30, 900) * 1_000_000
-        rows.append((trace_id, f"{rng.getrandbits(64):016x}", parent_id, f"execute_tool {tool}",
-                     t, end, "STATUS_CODE_UNSET", json.dumps(attrs, separators=(",", ":")), res))
+        rows.append(
+            (
+                trace_id,
+                f"{rng.getrandbits(64):016x}",
+                parent_id,
+                f"execute_tool {tool}",
+                t,
+                end,
+                "STATUS_CODE_UNSET",
+                json.dumps(attrs, separators=(",", ":")),
+                res,
+            )
+        )
         self.stats["distinct_spans"] += 1
         self.stats["tool_calls"] += 1
         return end + rng.randint(1, 30) * 1_000_000
@@ -973,12 +1451,26 @@ class Generator:
     def _review_span(self, rows, trace_id, parent_id, res, t, review) -> int:
         rng = self.rng
         outcome, minutes = review
-        attrs = {"review.outcome": outcome, "review.minutes": minutes,
-                 "user.id": f"reviewer-{rng.randint(1, 40):03d}@acme.example"}
+        attrs = {
+            "review.outcome": outcome,
+            "review.minutes": minutes,
+            "user.id": f"reviewer-{rng.randint(1, 40):03d}@acme.example",
+        }
         start = t + rng.randint(10, 600) * NS
         end = start + int(minutes * 60 * NS)
-        rows.append((trace_id, f"{rng.getrandbits(64):016x}", parent_id, "human_review", start,
-                     end, "STATUS_CODE_OK", json.dumps(attrs, separators=(",", ":")), res))
+        rows.append(
+            (
+                trace_id,
+                f"{rng.getrandbits(64):016x}",
+                parent_id,
+                "human_review",
+                start,
+                end,
+                "STATUS_CODE_OK",
+                json.dumps(attrs, separators=(",", ":")),
+                res,
+            )
+        )
         self.stats["distinct_spans"] += 1
         self.stats["human_reviews"] += 1
         return end
@@ -987,8 +1479,19 @@ class Generator:
 
     def _unlinked_root(self, rows, trace_id, root_id, service, start, end, name) -> None:
         attrs = {"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": name}
-        rows.append((trace_id, root_id, "", f"invoke_agent {name}", start, end, "STATUS_CODE_OK",
-                     json.dumps(attrs, separators=(",", ":")), self.resources[service]))
+        rows.append(
+            (
+                trace_id,
+                root_id,
+                "",
+                f"invoke_agent {name}",
+                start,
+                end,
+                "STATUS_CODE_OK",
+                json.dumps(attrs, separators=(",", ":")),
+                self.resources[service],
+            )
+        )
         self.stats["distinct_spans"] += 1
         self.stats["unlinked_traces"] += 1
 
@@ -996,9 +1499,11 @@ class Generator:
         """Nightly batch summaries: roots without work item, batch-tier calls (unlinked)."""
         rng = self.rng
         service = "platform-batch-summarizer"
-        for hour, provider, model in [(1, "openai", "gpt-4o-mini-2024-07-18"),
-                                      (2, "openai", "gpt-4o-mini-2024-07-18"),
-                                      (3, "anthropic", "claude-haiku-4-5-20251001")]:
+        for hour, provider, model in [
+            (1, "openai", "gpt-4o-mini-2024-07-18"),
+            (2, "openai", "gpt-4o-mini-2024-07-18"),
+            (3, "anthropic", "claude-haiku-4-5-20251001"),
+        ]:
             trace_id = f"{rng.getrandbits(128):032x}"
             root_id = f"{rng.getrandbits(64):016x}"
             start = (base + hour * 3600 + rng.randint(0, 900)) * NS
@@ -1007,11 +1512,34 @@ class Generator:
             # so a job stays on its day at any scale.
             for _ in range(max(1, int(rng.gauss(12, 2) * self.scale))):
                 t = start + rng.randint(1, 3600) * NS
-                end = max(end, self._model_call(rows, trace_id, root_id, self.resources[service],
-                                                t, "platform", None, "summarize", provider,
-                                                model, (2400, 220, 1024), 1, True, "other"))
-            self._unlinked_root(rows, trace_id, root_id, service, start, end + 60 * NS,
-                                "nightly_summaries")
+                end = max(
+                    end,
+                    self._model_call(
+                        rows,
+                        trace_id,
+                        root_id,
+                        self.resources[service],
+                        t,
+                        "platform",
+                        None,
+                        "summarize",
+                        provider,
+                        model,
+                        (2400, 220, 1024),
+                        1,
+                        True,
+                        "other",
+                    ),
+                )
+            self._unlinked_root(
+                rows,
+                trace_id,
+                root_id,
+                service,
+                start,
+                end + 60 * NS,
+                "nightly_summaries",
+            )
 
     def _fraud_poc_traces(self, rows, day, base) -> None:
         """An experiment from a service missing from services.csv (team unassigned)."""
@@ -1021,14 +1549,34 @@ class Generator:
             root_id = f"{rng.getrandbits(64):016x}"
             start = int((base + rng.uniform(8 * 3600, 20 * 3600)) * NS)
             res = self.resources[UNKNOWN_SERVICE]
-            t = self._tool_span(rows, trace_id, root_id, res, start + NS // 100,
-                                "fraud_graph_query", "other", "batch")
+            t = self._tool_span(
+                rows,
+                trace_id,
+                root_id,
+                res,
+                start + NS // 100,
+                "fraud_graph_query",
+                "other",
+                "batch",
+            )
             for _ in range(rng.randint(1, 2)):
-                t = self._model_call(rows, trace_id, root_id, res, t, "claims-ops", None,
-                                     "score", "openai", "gpt-4.1-mini-2025-04-14",
-                                     (1800, 120, 0), 1, False, "other")
-            self._unlinked_root(rows, trace_id, root_id, UNKNOWN_SERVICE, start, t,
-                                "fraud_signals")
+                t = self._model_call(
+                    rows,
+                    trace_id,
+                    root_id,
+                    res,
+                    t,
+                    "claims-ops",
+                    None,
+                    "score",
+                    "openai",
+                    "gpt-4.1-mini-2025-04-14",
+                    (1800, 120, 0),
+                    1,
+                    False,
+                    "other",
+                )
+            self._unlinked_root(rows, trace_id, root_id, UNKNOWN_SERVICE, start, t, "fraud_signals")
 
     def _orphan_trace(self, rows, day, base) -> None:
         """Children of a claims run whose root span was never delivered."""
@@ -1038,14 +1586,48 @@ class Generator:
         res = self.resources["claims-adjudicator"]
         before = self.stats["distinct_spans"]
         t = int((base + rng.uniform(9 * 3600, 17 * 3600)) * NS)
-        t = self._tool_span(rows, trace_id, missing_root, res, t, "fetch_claim_documents",
-                            "claim", "unknown")
-        t = self._model_call(rows, trace_id, missing_root, res, t, "claims-ops",
-                             "claim_adjudication", "extract", "aws.bedrock",
-                             "amazon.nova-micro-v1:0", (5200, 650, 2048), 1, False, "claim")
-        self._model_call(rows, trace_id, missing_root, res, t, "claims-ops",
-                         "claim_adjudication", "assess", "anthropic",
-                         "claude-sonnet-4-5-20250929", (8800, 900, 4096), 1, False, "claim")
+        t = self._tool_span(
+            rows,
+            trace_id,
+            missing_root,
+            res,
+            t,
+            "fetch_claim_documents",
+            "claim",
+            "unknown",
+        )
+        t = self._model_call(
+            rows,
+            trace_id,
+            missing_root,
+            res,
+            t,
+            "claims-ops",
+            "claim_adjudication",
+            "extract",
+            "aws.bedrock",
+            "amazon.nova-micro-v1:0",
+            (5200, 650, 2048),
+            1,
+            False,
+            "claim",
+        )
+        self._model_call(
+            rows,
+            trace_id,
+            missing_root,
+            res,
+            t,
+            "claims-ops",
+            "claim_adjudication",
+            "assess",
+            "anthropic",
+            "claude-sonnet-4-5-20250929",
+            (8800, 900, 4096),
+            1,
+            False,
+            "claim",
+        )
         self.stats["orphan_traces"] += 1
         self.stats["orphan_spans"] += self.stats["distinct_spans"] - before
 
@@ -1055,9 +1637,19 @@ class Generator:
         item_id = str(990001 + len(self.unknown_items))
         start = int((base + rng.uniform(6 * 3600, 18 * 3600)) * NS)
         wf = WORKFLOWS["ticket"]
-        self._agent_run(rows, service=wf["service"], workflow=wf["workflow"], item_type="ticket",
-                        item_id=item_id, start_ns=start, route="default", plan=wf["plan"],
-                        failing=False, review=None, pages=0)
+        self._agent_run(
+            rows,
+            service=wf["service"],
+            workflow=wf["workflow"],
+            item_type="ticket",
+            item_id=item_id,
+            start_ns=start,
+            route="default",
+            plan=wf["plan"],
+            failing=False,
+            review=None,
+            pages=0,
+        )
         self.unknown_items.append({"work_item_type": "ticket", "work_item_id": item_id})
 
     # ---------------------------------------------------------------- planted bad spans
@@ -1073,43 +1665,95 @@ class Generator:
         t = start + NS
         end = t + 400_000_000
         if what == "bad_json":
-            attrs = '{"gen_ai.operation.name":"execute_tool","gen_ai.tool.name":"kb_search",' \
-                    '"gen_ai.tool.call.arguments":"{\\"q\\": \\"refund'
-            row = (trace_id, span_id, root_id, "execute_tool kb_search", t, end,
-                   "STATUS_CODE_UNSET", attrs, res)
+            attrs = (
+                '{"gen_ai.operation.name":"execute_tool","gen_ai.tool.name":"kb_search",'
+                '"gen_ai.tool.call.arguments":"{\\"q\\": \\"refund'
+            )
+            row = (
+                trace_id,
+                span_id,
+                root_id,
+                "execute_tool kb_search",
+                t,
+                end,
+                "STATUS_CODE_UNSET",
+                attrs,
+                res,
+            )
             reason = "invalid json attributes"
         elif what == "missing_span_id":
-            attrs = json.dumps({"gen_ai.operation.name": "execute_tool",
-                                "gen_ai.tool.name": "kb_search"}, separators=(",", ":"))
-            row = (trace_id, "", root_id, "execute_tool kb_search", t, end, "STATUS_CODE_UNSET",
-                   attrs, res)
+            attrs = json.dumps(
+                {
+                    "gen_ai.operation.name": "execute_tool",
+                    "gen_ai.tool.name": "kb_search",
+                },
+                separators=(",", ":"),
+            )
+            row = (
+                trace_id,
+                "",
+                root_id,
+                "execute_tool kb_search",
+                t,
+                end,
+                "STATUS_CODE_UNSET",
+                attrs,
+                res,
+            )
             reason = "missing span_id"
         elif what == "negative_tokens":
-            attrs = json.dumps({"gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai",
-                                "gen_ai.request.model": "gpt-4o-mini",
-                                "gen_ai.usage.input_tokens": 812,
-                                "gen_ai.usage.output_tokens": -37,
-                                "workflow.step": "qa_check",
-                                "gen_ai.input.messages": self.payloads.inputs["ticket"][0],
-                                "gen_ai.output.messages": self.payloads.outputs["ticket"][0]},
-                               separators=(",", ":"))
-            row = (trace_id, span_id, root_id, "chat gpt-4o-mini", t, end, "STATUS_CODE_UNSET",
-                   attrs, res)
+            attrs = json.dumps(
+                {
+                    "gen_ai.operation.name": "chat",
+                    "gen_ai.provider.name": "openai",
+                    "gen_ai.request.model": "gpt-4o-mini",
+                    "gen_ai.usage.input_tokens": 812,
+                    "gen_ai.usage.output_tokens": -37,
+                    "workflow.step": "qa_check",
+                    "gen_ai.input.messages": self.payloads.inputs["ticket"][0],
+                    "gen_ai.output.messages": self.payloads.outputs["ticket"][0],
+                },
+                separators=(",", ":"),
+            )
+            row = (
+                trace_id,
+                span_id,
+                root_id,
+                "chat gpt-4o-mini",
+                t,
+                end,
+                "STATUS_CODE_UNSET",
+                attrs,
+                res,
+            )
             reason = "negative token count"
         else:  # cache_exceeds
-            attrs = json.dumps({"gen_ai.operation.name": "chat",
-                                "gen_ai.provider.name": "anthropic",
-                                "gen_ai.request.model": "claude-sonnet-4-5",
-                                "gen_ai.usage.input_tokens": 1000,
-                                "gen_ai.usage.output_tokens": 120,
-                                "gen_ai.usage.cache_read.input_tokens": 900,
-                                "gen_ai.usage.cache_creation.input_tokens": 300,
-                                "workflow.step": "assess",
-                                "gen_ai.input.messages": self.payloads.inputs["claim"][0],
-                                "gen_ai.output.messages": self.payloads.outputs["claim"][0]},
-                               separators=(",", ":"))
-            row = (trace_id, span_id, root_id, "chat claude-sonnet-4-5", t, end,
-                   "STATUS_CODE_UNSET", attrs, res)
+            attrs = json.dumps(
+                {
+                    "gen_ai.operation.name": "chat",
+                    "gen_ai.provider.name": "anthropic",
+                    "gen_ai.request.model": "claude-sonnet-4-5",
+                    "gen_ai.usage.input_tokens": 1000,
+                    "gen_ai.usage.output_tokens": 120,
+                    "gen_ai.usage.cache_read.input_tokens": 900,
+                    "gen_ai.usage.cache_creation.input_tokens": 300,
+                    "workflow.step": "assess",
+                    "gen_ai.input.messages": self.payloads.inputs["claim"][0],
+                    "gen_ai.output.messages": self.payloads.outputs["claim"][0],
+                },
+                separators=(",", ":"),
+            )
+            row = (
+                trace_id,
+                span_id,
+                root_id,
+                "chat claude-sonnet-4-5",
+                t,
+                end,
+                "STATUS_CODE_UNSET",
+                attrs,
+                res,
+            )
             reason = "cache tokens exceed input tokens"
         bad_rows.append(row)
         self._quarantine("otel_spans", reason)
@@ -1144,33 +1788,60 @@ class Generator:
         roll = self.rng.random()
         return "Z" if roll < 0.84 else "+02:00" if roll < 0.94 else "naive"
 
-    def _versions(self, item_type, item_id, created, last_end, klass, variant, queue,
-                  pages) -> list[dict]:
+    def _versions(self, item_type, item_id, created, last_end, klass, variant, queue, pages) -> list[dict]:
         """CDC versions of one item (full snapshots with increasing updated_at)."""
         rng = self.rng
         hour = 3600.0
         done_at = last_end + rng.uniform(60, 1800)
         if item_type == "ticket":
-            base = {"id": item_id, "created": created, "solved": None, "status": "new",
-                    "assignee": "ai_agent", "escalated": False, "reopens": 0, "queue": queue}
+            base = {
+                "id": item_id,
+                "created": created,
+                "solved": None,
+                "status": "new",
+                "assignee": "ai_agent",
+                "escalated": False,
+                "reopens": 0,
+                "queue": queue,
+            }
             new = dict(base, _at=created)
             if klass == "open":
                 status = rng.choice(["open", "pending", "hold"])
-                return [new, dict(base, _at=done_at, status=status,
-                                  assignee=rng.choice(["ai_agent", "human", ""]))]
+                return [
+                    new,
+                    dict(
+                        base,
+                        _at=done_at,
+                        status=status,
+                        assignee=rng.choice(["ai_agent", "human", ""]),
+                    ),
+                ]
             if klass == "automated" or variant in ("corrected", "overridden"):
-                solved = dict(base, _at=done_at, solved=done_at, status="solved",
-                              assignee="human" if variant == "overridden" else "ai_agent")
+                solved = dict(
+                    base,
+                    _at=done_at,
+                    solved=done_at,
+                    status="solved",
+                    assignee="human" if variant == "overridden" else "ai_agent",
+                )
                 versions = [solved] if rng.random() < 0.35 else [new, solved]
                 if rng.random() < 0.5:
-                    versions.append(dict(solved, _at=done_at + rng.uniform(72, 100) * hour,
-                                         status="closed"))
+                    versions.append(
+                        dict(
+                            solved,
+                            _at=done_at + rng.uniform(72, 100) * hour,
+                            status="closed",
+                        )
+                    )
                 return versions
             if variant == "human":
                 handover = dict(base, _at=done_at, status="open", assignee="human")
                 solved_at = done_at + rng.uniform(1, 8) * hour
-                return [new, handover, dict(handover, _at=solved_at, solved=solved_at,
-                                            status="solved")]
+                return [
+                    new,
+                    handover,
+                    dict(handover, _at=solved_at, solved=solved_at, status="solved"),
+                ]
             if variant == "reopened":
                 solved = dict(base, _at=done_at, solved=done_at, status="solved")
                 again = done_at + rng.uniform(20, 60) * hour
@@ -1178,16 +1849,32 @@ class Generator:
             # escalated
             escalated = dict(base, _at=done_at, status="open", assignee="human", escalated=True)
             solved_at = done_at + rng.uniform(2, 30) * hour
-            return [new, escalated, dict(escalated, _at=solved_at, solved=solved_at,
-                                         status=rng.choice(["solved", "closed"]))]
+            return [
+                new,
+                escalated,
+                dict(
+                    escalated,
+                    _at=solved_at,
+                    solved=solved_at,
+                    status=rng.choice(["solved", "closed"]),
+                ),
+            ]
 
         if item_type == "claim":
             lob = weighted(rng, [(40, "auto"), (30, "property"), (18, "health"), (12, "travel")])[1]
             currency = "USD" if lob != "travel" else rng.choice(["EUR", "GBP"])
             amount = Decimal(rng.randint(15000, 2500000)) / 100
-            base = {"id": item_id, "received": created, "decided": None, "decision": "",
-                    "manual": False, "docs": rng.random() < 0.15, "lob": lob, "amount": amount,
-                    "currency": currency}
+            base = {
+                "id": item_id,
+                "received": created,
+                "decided": None,
+                "decision": "",
+                "manual": False,
+                "docs": rng.random() < 0.15,
+                "lob": lob,
+                "amount": amount,
+                "currency": currency,
+            }
             new = dict(base, _at=created)
             if klass == "open":
                 if variant == "pended":
@@ -1198,16 +1885,35 @@ class Generator:
             else:
                 decision = "approved" if rng.random() < 0.75 else "denied"
             decided_at = done_at + (rng.uniform(2, 48) * hour if variant == "manual" else 0)
-            decided = dict(base, _at=decided_at, decided=decided_at, decision=decision,
-                           manual=variant == "manual")
+            decided = dict(
+                base,
+                _at=decided_at,
+                decided=decided_at,
+                decision=decision,
+                manual=variant == "manual",
+            )
             if variant == "manual":
                 return [new, dict(base, _at=done_at, decision="pended"), decided]
             return [decided] if rng.random() < 0.3 else [new, decided]
 
-        ctype = weighted(rng, [(35, "NDA"), (25, "MSA"), (20, "SOW"), (10, "DPA"),
-                               (10, "vendor_agreement")])[1]
-        base = {"id": item_id, "submitted": created, "reviewed": None, "status": "in_review",
-                "ctype": ctype, "pages": pages}
+        ctype = weighted(
+            rng,
+            [
+                (35, "NDA"),
+                (25, "MSA"),
+                (20, "SOW"),
+                (10, "DPA"),
+                (10, "vendor_agreement"),
+            ],
+        )[1]
+        base = {
+            "id": item_id,
+            "submitted": created,
+            "reviewed": None,
+            "status": "in_review",
+            "ctype": ctype,
+            "pages": pages,
+        }
         new = dict(base, _at=created)
         if klass == "open":
             return [new] if rng.random() < 0.5 else [new, dict(base, _at=done_at)]
@@ -1225,14 +1931,39 @@ class Generator:
             return "true" if b else "false"
 
         if item_type == "ticket":
-            return [v["id"], ts(v["created"]), ts(v["_at"]), ts(v["solved"]), v["status"],
-                    v["assignee"], flag(v["escalated"]), v["reopens"], v["queue"]]
+            return [
+                v["id"],
+                ts(v["created"]),
+                ts(v["_at"]),
+                ts(v["solved"]),
+                v["status"],
+                v["assignee"],
+                flag(v["escalated"]),
+                v["reopens"],
+                v["queue"],
+            ]
         if item_type == "claim":
-            return [v["id"], ts(v["received"]), ts(v["_at"]), ts(v["decided"]), v["decision"],
-                    flag(v["manual"]), flag(v["docs"]), v["lob"], f"{v['amount']:.2f}",
-                    v["currency"]]
-        return [v["id"], ts(v["submitted"]), ts(v["_at"]), ts(v["reviewed"]), v["status"],
-                v["ctype"], v["pages"]]
+            return [
+                v["id"],
+                ts(v["received"]),
+                ts(v["_at"]),
+                ts(v["decided"]),
+                v["decision"],
+                flag(v["manual"]),
+                flag(v["docs"]),
+                v["lob"],
+                f"{v['amount']:.2f}",
+                v["currency"],
+            ]
+        return [
+            v["id"],
+            ts(v["submitted"]),
+            ts(v["_at"]),
+            ts(v["reviewed"]),
+            v["status"],
+            v["ctype"],
+            v["pages"],
+        ]
 
     def _bad_version(self, item_type: str, first: dict, what: str) -> None:
         """An extra, malformed CDC row for an item whose later versions are valid."""
@@ -1304,10 +2035,17 @@ class Generator:
         last = self.billed_days[-1]
         return sorted(k for k in self.ledger if k[0] == provider and k[3] <= last)
 
-    def _line_amount(self, provider, model, token_type, day, qty, batch,
-                     price_override: Decimal | None = None) -> Decimal:
-        price = price_override if price_override is not None else self.seeds.price(
-            provider, model, token_type, day)
+    def _line_amount(
+        self,
+        provider,
+        model,
+        token_type,
+        day,
+        qty,
+        batch,
+        price_override: Decimal | None = None,
+    ) -> Decimal:
+        price = price_override if price_override is not None else self.seeds.price(provider, model, token_type, day)
         if price is None:
             sys.exit(f"no price for {provider} {model} {token_type} on {day}")
         amount = Decimal(qty) * price / MILLION * DISCOUNT[provider]
@@ -1315,8 +2053,7 @@ class Generator:
 
     def _invoice_add(self, provider, account, day, amount: Decimal, currency, tax=False):
         key = (provider, account, month_start(day))
-        entry = self.invoice_lines.setdefault(key, {"subtotal": Decimal(0), "tax": Decimal(0),
-                                                    "currencies": set()})
+        entry = self.invoice_lines.setdefault(key, {"subtotal": Decimal(0), "tax": Decimal(0), "currencies": set()})
         entry["tax" if tax else "subtotal"] += amount
         entry["currencies"].add(currency.upper())
         self.billed_totals[provider][currency.upper()] += amount
@@ -1332,60 +2069,141 @@ class Generator:
         for day in self.billed_days:
             if day.weekday() >= 5:
                 continue
-            for model, size in [("gpt-4.1-2025-04-14", 60_000),
-                                ("gpt-4.1-mini-2025-04-14", 200_000)]:
+            for model, size in [
+                ("gpt-4.1-2025-04-14", 60_000),
+                ("gpt-4.1-mini-2025-04-14", 200_000),
+            ]:
                 inp = int(size * self.scale * self.rng_bill.uniform(0.5, 1.5))
                 synthetic[("openai", ds_account, ds_project, day, model, False)] = [
-                    int(inp * 0.8), int(inp * 0.2), 0, inp // 9, max(1, inp // 3000)]
+                    int(inp * 0.8),
+                    int(inp * 0.2),
+                    0,
+                    inp // 9,
+                    max(1, inp // 3000),
+                ]
         for key in sorted(keys + list(synthetic)):
             _, acct, project, day, model, batch = key
             traced = synthetic.get(key) or self.ledger[key]
             from_trace = key not in synthetic
             billed = {}
             for token_type, idx in (("input", 0), ("cached_input", 1), ("output", 3)):
-                billed[token_type] = (self._billed_quantity(key, token_type, traced[idx])
-                                      if from_trace else traced[idx])
+                billed[token_type] = self._billed_quantity(key, token_type, traced[idx]) if from_trace else traced[idx]
             start = day_epoch(day)
-            for token_type, label in (("input", "input"), ("cached_input", "cached input"),
-                                      ("output", "output")):
+            for token_type, label in (
+                ("input", "input"),
+                ("cached_input", "cached input"),
+                ("output", "output"),
+            ):
                 qty = billed[token_type]
                 if qty <= 0:
                     continue
                 amount = money(self._line_amount("openai", model, token_type, day, qty, batch), 6)
                 line_item = f"{model}, {label}" + (", batch" if batch else "")
-                costs.write([start, start + 86400, acct, project, line_item,
-                             fmt_money(amount, 6), "usd"])
+                costs.write(
+                    [
+                        start,
+                        start + 86400,
+                        acct,
+                        project,
+                        line_item,
+                        fmt_money(amount, 6),
+                        "usd",
+                    ]
+                )
                 self._invoice_add("openai", acct, day, amount, "usd")
             if model == "text-embedding-3-small":
                 continue  # the completions usage export has no embeddings
             # Untraced calls add requests in proportion to the untraced input tokens.
             billed_in = billed["input"] + billed["cached_input"]
             requests = round(traced[4] * billed_in / max(traced[0] + traced[1], 1))
-            usage.write([start, start + 86400, project, model, "true" if batch else "false",
-                         billed_in, billed["cached_input"], billed["output"], max(requests, 1)])
+            usage.write(
+                [
+                    start,
+                    start + 86400,
+                    project,
+                    model,
+                    "true" if batch else "false",
+                    billed_in,
+                    billed["cached_input"],
+                    billed["output"],
+                    max(requests, 1),
+                ]
+            )
         self.expected["untraced_only_projects"] = [
-            {"provider": "openai", "billing_account_id": ds_account, "project_id": ds_project}]
+            {
+                "provider": "openai",
+                "billing_account_id": ds_account,
+                "project_id": ds_project,
+            }
+        ]
 
         # Planted defects: each row has exactly one, on a line item the platform project never
         # bills otherwise, so no bad row shares its (bucket, project, line item) with a good one.
         day = self.billed_days[min(10, len(self.billed_days) - 1)]
         start = day_epoch(day)
         platform_project = self.seeds.account("openai", "platform")[1]
-        costs.write([start, start + 86400, account, platform_project,
-                     "gpt-4.1-2025-04-14, output", "n/a", "usd"])
+        costs.write(
+            [
+                start,
+                start + 86400,
+                account,
+                platform_project,
+                "gpt-4.1-2025-04-14, output",
+                "n/a",
+                "usd",
+            ]
+        )
         self._quarantine("openai_costs", "unparseable amount_value")
-        costs.write([start, start + 86400, account, platform_project,
-                     "gpt-4.1-nano-2025-04-14, input", "0.042000", "xau"])
+        # A readable line in a currency without an FX rate is still a billing line (metrics.md 12):
+        # it counts on its invoice, in another currency than the invoice -> currency_mismatch. It
+        # goes in the last billed month so that the planted August variance stays a variance.
+        fx_day = self.billed_days[-3]
+        costs.write(
+            [
+                day_epoch(fx_day),
+                day_epoch(fx_day) + 86400,
+                account,
+                platform_project,
+                "gpt-4.1-nano-2025-04-14, input",
+                "0.042000",
+                "xau",
+            ]
+        )
         self._quarantine("openai_costs", "no fx rate for currency")
+        self.foreign_currency_lines.add(("openai", account, month_start(fx_day)))
         self.quarantined_billing += [
-            {"table": "openai_costs", "reason": "unparseable amount_value", "provider": "openai",
-             "billing_account_id": account, "charge_date": day.isoformat(), "amount": "n/a",
-             "currency": "usd"},
-            {"table": "openai_costs", "reason": "no fx rate for currency", "provider": "openai",
-             "billing_account_id": account, "charge_date": day.isoformat(),
-             "amount": "0.042000", "currency": "xau"}]
-        usage.write([start, start + 86400, platform_project, "gpt-4.1-nano-2025-04-14", "false",
-                     1200, 0, -150, 3])
+            {
+                "table": "openai_costs",
+                "reason": "unparseable amount_value",
+                "provider": "openai",
+                "billing_account_id": account,
+                "charge_date": day.isoformat(),
+                "amount": "n/a",
+                "currency": "usd",
+            },
+            {
+                "table": "openai_costs",
+                "reason": "no fx rate for currency",
+                "provider": "openai",
+                "billing_account_id": account,
+                "charge_date": fx_day.isoformat(),
+                "amount": "0.042000",
+                "currency": "xau",
+            },
+        ]
+        usage.write(
+            [
+                start,
+                start + 86400,
+                platform_project,
+                "gpt-4.1-nano-2025-04-14",
+                "false",
+                1200,
+                0,
+                -150,
+                3,
+            ]
+        )
         self._quarantine("openai_usage", "negative token count")
 
     def _write_anthropic_bills(self) -> None:
@@ -1396,65 +2214,154 @@ class Generator:
         for key in self._billing_keys("anthropic"):
             _, acct, workspace, day, model, batch = key
             traced = self.ledger[key]
-            q = {tt: self._billed_quantity(key, tt, traced[i])
-                 for i, tt in enumerate(TOKEN_TYPES)}
+            q = {tt: self._billed_quantity(key, tt, traced[i]) for i, tt in enumerate(TOKEN_TYPES)}
             # The legal workspace uses 1-hour cache writes for a share of its prompts.
             one_hour = int(q["cache_write"] * 0.3) if workspace == legal[1] else 0
             five_min = q["cache_write"] - one_hour
             tier = "batch" if batch else "standard"
-            lines = [("uncached_input_tokens", q["input"], None),
-                     ("cache_read_input_tokens", q["cached_input"], None),
-                     ("cache_creation.ephemeral_5m_input_tokens", five_min, None),
-                     ("cache_creation.ephemeral_1h_input_tokens", one_hour,
-                      2 * self.seeds.price("anthropic", model, "input", day)),
-                     ("output_tokens", q["output"], None)]
-            token_type_of = {"uncached_input_tokens": "input",
-                             "cache_read_input_tokens": "cached_input",
-                             "cache_creation.ephemeral_5m_input_tokens": "cache_write",
-                             "cache_creation.ephemeral_1h_input_tokens": "cache_write",
-                             "output_tokens": "output"}
+            lines = [
+                ("uncached_input_tokens", q["input"], None),
+                ("cache_read_input_tokens", q["cached_input"], None),
+                ("cache_creation.ephemeral_5m_input_tokens", five_min, None),
+                (
+                    "cache_creation.ephemeral_1h_input_tokens",
+                    one_hour,
+                    2 * self.seeds.price("anthropic", model, "input", day),
+                ),
+                ("output_tokens", q["output"], None),
+            ]
+            token_type_of = {
+                "uncached_input_tokens": "input",
+                "cache_read_input_tokens": "cached_input",
+                "cache_creation.ephemeral_5m_input_tokens": "cache_write",
+                "cache_creation.ephemeral_1h_input_tokens": "cache_write",
+                "output_tokens": "output",
+            }
             for label, qty, override in lines:
                 if qty <= 0:
                     continue
-                usd = self._line_amount("anthropic", model, token_type_of[label], day, qty,
-                                        batch, override)
+                usd = self._line_amount("anthropic", model, token_type_of[label], day, qty, batch, override)
                 cents = money(usd * 100, 4)
-                costs.write([iso_day(day), iso_day(day + dt.timedelta(days=1)), acct, workspace,
-                             "tokens", model, label, tier, fmt_money(cents, 4), "USD"])
+                costs.write(
+                    [
+                        iso_day(day),
+                        iso_day(day + dt.timedelta(days=1)),
+                        acct,
+                        workspace,
+                        "tokens",
+                        model,
+                        label,
+                        tier,
+                        fmt_money(cents, 4),
+                        "USD",
+                    ]
+                )
                 self._invoice_add("anthropic", acct, day, cents / 100, "USD")
-            usage.write([iso_day(day), iso_day(day + dt.timedelta(days=1)), workspace, model,
-                         tier, q["input"], q["cached_input"], five_min, one_hour, q["output"]])
+            usage.write(
+                [
+                    iso_day(day),
+                    iso_day(day + dt.timedelta(days=1)),
+                    workspace,
+                    model,
+                    tier,
+                    q["input"],
+                    q["cached_input"],
+                    five_min,
+                    one_hour,
+                    q["output"],
+                ]
+            )
         for day in self.billed_days:
             searches = self.web_searches.get(day, 0)
             if searches:
                 cents = money(Decimal(searches), 4)  # 10 USD per 1,000 searches
-                costs.write([iso_day(day), iso_day(day + dt.timedelta(days=1)), org, legal[1],
-                             "web_search", "", "", "standard", fmt_money(cents, 4), "USD"])
+                costs.write(
+                    [
+                        iso_day(day),
+                        iso_day(day + dt.timedelta(days=1)),
+                        org,
+                        legal[1],
+                        "web_search",
+                        "",
+                        "",
+                        "standard",
+                        fmt_money(cents, 4),
+                        "USD",
+                    ]
+                )
                 self._invoice_add("anthropic", org, day, cents / 100, "USD")
         day = self.billed_days[min(12, len(self.billed_days) - 1)]
-        costs.write(["", iso_day(day + dt.timedelta(days=1)), org, legal[1], "tokens",
-                     "claude-opus-4-1-20250805", "output_tokens", "standard", "1520.0000", "USD"])
+        costs.write(
+            [
+                "",
+                iso_day(day + dt.timedelta(days=1)),
+                org,
+                legal[1],
+                "tokens",
+                "claude-opus-4-1-20250805",
+                "output_tokens",
+                "standard",
+                "1520.0000",
+                "USD",
+            ]
+        )
         self._quarantine("anthropic_costs", "missing starting_at")
         self.quarantined_billing.append(
-            {"table": "anthropic_costs", "reason": "missing starting_at",
-             "provider": "anthropic", "billing_account_id": org, "charge_date": None,
-             "amount": "1520.0000", "currency": "USD"})
+            {
+                "table": "anthropic_costs",
+                "reason": "missing starting_at",
+                "provider": "anthropic",
+                "billing_account_id": org,
+                "charge_date": None,
+                "amount": "1520.0000",
+                "currency": "USD",
+            }
+        )
 
     def _write_focus_charges(self) -> list[list]:
         """FOCUS 1.x rows for Bedrock, Azure OpenAI and Vertex AI, plus non-usage charges."""
         lines: list[list] = []
         months = sorted({month_start(d) for d in self.billed_days})
 
-        def row(provider, category, day, meter, details, description, qty, unit, cost,
-                effective=None, charge_class="", period_end=None, billing_period=None):
+        def row(
+            provider,
+            category,
+            day,
+            meter,
+            details,
+            description,
+            qty,
+            unit,
+            cost,
+            effective=None,
+            charge_class="",
+            period_end=None,
+            billing_period=None,
+        ):
             sp, service, currency, _ = FOCUS_PROVIDERS[provider]
             account = self.seeds.account_id(provider)
             end = period_end or day + dt.timedelta(days=1)
             billing_start = billing_period or month_start(day)
-            return [account, sp, service, category, charge_class, iso_day(day), iso_day(end),
-                    iso_day(billing_start), sku_id(provider, description.split(" (")[0], meter),
-                    meter, details, description, qty, unit, cost,
-                    cost if effective is None else effective, currency, ""]
+            return [
+                account,
+                sp,
+                service,
+                category,
+                charge_class,
+                iso_day(day),
+                iso_day(end),
+                iso_day(billing_start),
+                sku_id(provider, description.split(" (")[0], meter),
+                meter,
+                details,
+                description,
+                qty,
+                unit,
+                cost,
+                cost if effective is None else effective,
+                currency,
+                "",
+            ]
 
         for provider in FOCUS_PROVIDERS:
             currency = FOCUS_PROVIDERS[provider][2]
@@ -1470,9 +2377,19 @@ class Generator:
                     usd = self._line_amount(provider, model, token_type, day, qty, batch)
                     cost = money(usd / self.seeds.usd_per_unit(currency, day), 6)
                     meter = FOCUS_METERS[token_type]
-                    lines.append(row(provider, "Usage", day, meter, details,
-                                     f"{spelled} {meter.lower()} (on-demand)", str(qty),
-                                     "Tokens", fmt_money(cost, 6)))
+                    lines.append(
+                        row(
+                            provider,
+                            "Usage",
+                            day,
+                            meter,
+                            details,
+                            f"{spelled} {meter.lower()} (on-demand)",
+                            str(qty),
+                            "Tokens",
+                            fmt_money(cost, 6),
+                        )
+                    )
 
         # Non-token usage and the other charge categories.
         def billed_day(i):
@@ -1480,54 +2397,134 @@ class Generator:
 
         haiku = "anthropic.claude-haiku-4-5-20251001-v1:0"
         for i in (30, 31):
-            lines.append(row("aws.bedrock", "Usage", billed_day(i), "Provisioned Throughput Hours",
-                             json.dumps({"ModelId": haiku, "CommitmentTerm": "NoCommitment"}),
-                             "Provisioned throughput, 1 model unit (load test)", "1", "Hours",
-                             "39.600000"))
+            lines.append(
+                row(
+                    "aws.bedrock",
+                    "Usage",
+                    billed_day(i),
+                    "Provisioned Throughput Hours",
+                    json.dumps({"ModelId": haiku, "CommitmentTerm": "NoCommitment"}),
+                    "Provisioned throughput, 1 model unit (load test)",
+                    "1",
+                    "Hours",
+                    "39.600000",
+                )
+            )
         for day in self.billed_days:
             n = self.grounding.get(day, 0)
             if n:
-                lines.append(row("gcp.vertex_ai", "Usage", day, "Grounding Requests",
-                                 json.dumps({"ModelId": "gemini-2.5-pro"}),
-                                 "Grounding with Google Search", str(n), "Requests",
-                                 fmt_money(Decimal(n) * Decimal("0.035"), 6)))
+                lines.append(
+                    row(
+                        "gcp.vertex_ai",
+                        "Usage",
+                        day,
+                        "Grounding Requests",
+                        json.dumps({"ModelId": "gemini-2.5-pro"}),
+                        "Grounding with Google Search",
+                        str(n),
+                        "Requests",
+                        fmt_money(Decimal(n) * Decimal("0.035"), 6),
+                    )
+                )
         second = months[1] if len(months) > 1 else months[0]
-        lines.append(row("aws.bedrock", "Credit", second, "", "{}", "AWS Promotional Credit",
-                         "", "", "-25.000000"))
-        lines.append(row("azure.ai.openai", "Purchase", second, "", "{}",
-                         "Azure OpenAI provisioned throughput reservation, monthly", "1",
-                         "Units", "40.000000", effective="0.000000",
-                         period_end=next_month(second)))
-        lines.append(row("gcp.vertex_ai", "Adjustment", billed_day(12), "", "{}",
-                         "Late-arriving usage adjustment", "", "", "3.210000"))
+        lines.append(
+            row(
+                "aws.bedrock",
+                "Credit",
+                second,
+                "",
+                "{}",
+                "AWS Promotional Credit",
+                "",
+                "",
+                "-25.000000",
+            )
+        )
+        lines.append(
+            row(
+                "azure.ai.openai",
+                "Purchase",
+                second,
+                "",
+                "{}",
+                "Azure OpenAI provisioned throughput reservation, monthly",
+                "1",
+                "Units",
+                "40.000000",
+                effective="0.000000",
+                period_end=next_month(second),
+            )
+        )
+        lines.append(
+            row(
+                "gcp.vertex_ai",
+                "Adjustment",
+                billed_day(12),
+                "",
+                "{}",
+                "Late-arriving usage adjustment",
+                "",
+                "",
+                "3.210000",
+            )
+        )
         sonnet = "anthropic.claude-sonnet-4-5-20250929-v1:0"
         correction_day = billed_day(10)
         qty = int(250_000 * max(self.scale, 0.2))
-        cost = money(self._line_amount("aws.bedrock", sonnet, "input", correction_day, qty,
-                                       False), 6)
-        lines.append(row("aws.bedrock", "Usage", correction_day, "Input Tokens",
-                         json.dumps({"ModelId": BILLED_SPELLING[("aws.bedrock", sonnet)]}),
-                         "Correction: under-billed input tokens", str(qty), "Tokens",
-                         fmt_money(cost, 6), charge_class="Correction",
-                         billing_period=next_month(correction_day)))
+        cost = money(
+            self._line_amount("aws.bedrock", sonnet, "input", correction_day, qty, False),
+            6,
+        )
+        lines.append(
+            row(
+                "aws.bedrock",
+                "Usage",
+                correction_day,
+                "Input Tokens",
+                json.dumps({"ModelId": BILLED_SPELLING[("aws.bedrock", sonnet)]}),
+                "Correction: under-billed input tokens",
+                str(qty),
+                "Tokens",
+                fmt_money(cost, 6),
+                charge_class="Correction",
+                billing_period=next_month(correction_day),
+            )
+        )
 
         # Tax: one row per account and month, on that month's charges.
         month_sums: dict[tuple, Decimal] = defaultdict(Decimal)
         for line in lines:
-            month_sums[(line[1], dt.date.fromisoformat(line[5][:10]).replace(day=1))] += \
-                Decimal(line[14])
+            month_sums[(line[1], dt.date.fromisoformat(line[5][:10]).replace(day=1))] += Decimal(line[14])
         provider_of = {v[0]: k for k, v in FOCUS_PROVIDERS.items()}
         for (sp, month), total in sorted(month_sums.items()):
             provider = provider_of[sp]
             tax = money(total * FOCUS_PROVIDERS[provider][3], 6)
-            lines.append(row(provider, "Tax", month, "", "{}", "Sales tax / VAT", "", "",
-                             fmt_money(tax, 6), period_end=next_month(month)))
+            lines.append(
+                row(
+                    provider,
+                    "Tax",
+                    month,
+                    "",
+                    "{}",
+                    "Sales tax / VAT",
+                    "",
+                    "",
+                    fmt_money(tax, 6),
+                    period_end=next_month(month),
+                )
+            )
 
         for line in lines:
             provider = provider_of[line[1]]
             day = dt.date.fromisoformat(line[5][:10])
-            self._invoice_add(provider, line[0], day, Decimal(line[14]), line[16],
-                              tax=line[3] == "Tax")
+            self._invoice_add(
+                provider,
+                line[0],
+                day,
+                Decimal(line[14]),
+                line[16],
+                tax=line[3] == "Tax",
+            )
         return lines
 
     def _invoice_plan(self) -> dict:
@@ -1552,8 +2549,13 @@ class Generator:
         for (provider, account, month), entry in sorted(self.invoice_lines.items()):
             what, arg = plan.get((provider, month), ("matched", None))
             if what == "uninvoiced":
-                uninvoiced.append({"provider": provider, "billing_account_id": account,
-                                   "month": month.isoformat()})
+                uninvoiced.append(
+                    {
+                        "provider": provider,
+                        "billing_account_id": account,
+                        "month": month.isoformat(),
+                    }
+                )
                 continue
             invoice_id = f"INV-{INVOICE_CODE[provider]}-{month:%Y%m}"
             invoice_ids[(provider, account, month)] = invoice_id
@@ -1567,12 +2569,25 @@ class Generator:
                 variances[invoice_id] = fmt_money(subtotal - entry["subtotal"], 6)
             elif what == "currency_mismatch":
                 currency = arg
+            if (provider, account, month) in self.foreign_currency_lines:
+                what = "currency_mismatch"  # a line in another currency wins over matched/variance
             result[what].append(invoice_id)
             period_end = next_month(month) - dt.timedelta(days=1)
             issued = period_end + dt.timedelta(days=2)
-            sink.write([invoice_id, provider, account, month.isoformat(), period_end.isoformat(),
-                        currency, fmt_money(subtotal, 6), fmt_money(entry["tax"], 6),
-                        fmt_money(subtotal + entry["tax"], 6), f"{issued.isoformat()}T09:00:00Z"])
+            sink.write(
+                [
+                    invoice_id,
+                    provider,
+                    account,
+                    month.isoformat(),
+                    period_end.isoformat(),
+                    currency,
+                    fmt_money(subtotal, 6),
+                    fmt_money(entry["tax"], 6),
+                    fmt_money(subtotal + entry["tax"], 6),
+                    f"{issued.isoformat()}T09:00:00Z",
+                ]
+            )
 
         # FOCUS rows carry the id of the invoice that covers them (empty until invoiced).
         provider_of = {v[0]: k for k, v in FOCUS_PROVIDERS.items()}
@@ -1591,28 +2606,58 @@ class Generator:
         day = self.billed_days[min(20, len(self.billed_days) - 1)]
         account = self.seeds.account_id("aws.bedrock")
         model = json.dumps({"ModelId": "amazon.nova-micro-v1:0"})
-        base = [account, "AWS", "Amazon Bedrock", "Usage", "", iso_day(day),
-                iso_day(day + dt.timedelta(days=1)), iso_day(month_start(day)),
-                sku_id("aws.bedrock", "amazon.nova-micro-v1:0", "Input Tokens"), "Input Tokens",
-                model, "amazon.nova-micro-v1:0 input tokens (on-demand)", "150000", "Tokens",
-                "0.005250", "0.005250", "USD", ""]
+        base = [
+            account,
+            "AWS",
+            "Amazon Bedrock",
+            "Usage",
+            "",
+            iso_day(day),
+            iso_day(day + dt.timedelta(days=1)),
+            iso_day(month_start(day)),
+            sku_id("aws.bedrock", "amazon.nova-micro-v1:0", "Input Tokens"),
+            "Input Tokens",
+            model,
+            "amazon.nova-micro-v1:0 input tokens (on-demand)",
+            "150000",
+            "Tokens",
+            "0.005250",
+            "0.005250",
+            "USD",
+            "",
+        ]
         refund = list(base)
-        refund[3], refund[9], refund[10], refund[12], refund[13] = "Refund", "", "{}", "", ""
+        refund[3], refund[9], refund[10], refund[12], refund[13] = (
+            "Refund",
+            "",
+            "{}",
+            "",
+            "",
+        )
         refund[14] = refund[15] = "-12.500000"
         refund[11] = "Goodwill refund"
         unparseable = list(base)
         unparseable[14] = "abc"
         broken = list(base)
         broken[10] = '{"ModelId":'
-        for row_, reason in ((refund, "unknown ChargeCategory"),
-                             (unparseable, "unparseable BilledCost"),
-                             (broken, "invalid json SkuPriceDetails")):
+        for row_, reason in (
+            (refund, "unknown ChargeCategory"),
+            (unparseable, "unparseable BilledCost"),
+            (broken, "invalid json SkuPriceDetails"),
+        ):
             out.write(row_)
             self._quarantine("focus_charges", reason)
             self.quarantined_billing.append(
-                {"table": "focus_charges", "reason": reason, "provider": "aws.bedrock",
-                 "billing_account_id": account, "charge_date": day.isoformat(),
-                 "amount": row_[14], "currency": "USD"})
+                {
+                    "table": "focus_charges",
+                    "reason": reason,
+                    "provider": "aws.bedrock",
+                    "billing_account_id": account,
+                    "charge_date": day.isoformat(),
+                    "amount": row_[14],
+                    "currency": "USD",
+                }
+            )
 
     # ---------------------------------------------------------------- _expected.json
 
@@ -1624,10 +2669,12 @@ class Generator:
         expected = {
             "seed": self.args.seed,
             "scale": self.scale,
-            "window": {"start": self.start.isoformat(), "end": self.end.isoformat(),
-                       "export_at": dt.datetime.fromtimestamp(self.export_at, UTC)
-                       .strftime("%Y-%m-%dT%H:%M:%SZ"),
-                       "billed_through": self.billed_days[-1].isoformat()},
+            "window": {
+                "start": self.start.isoformat(),
+                "end": self.end.isoformat(),
+                "export_at": dt.datetime.fromtimestamp(self.export_at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "billed_through": self.billed_days[-1].isoformat(),
+            },
             "spans_file": self.spans.path.name,
             "row_counts": {t: counts[t] for t in LANDING_COLUMNS},
             "quarantine": self.quarantine,
@@ -1648,16 +2695,25 @@ class Generator:
             "routing_excess_calls": s["routing_excess_calls"],
             "context_bloat_calls": s["context_bloat_calls"],
             "unbilled_days": [d.isoformat() for d in self.days if d > self.billed_days[-1]],
-            "overcounted_pools": [{"provider": provider, "model": model,
-                                   "charge_date": day.isoformat(), "token_type": token_type,
-                                   "batch": batch}],
+            "overcounted_pools": [
+                {
+                    "provider": provider,
+                    "model": model,
+                    "charge_date": day.isoformat(),
+                    "token_type": token_type,
+                    "batch": batch,
+                }
+            ],
             "price_changes": self.seeds.price_changes,
             "traced_tokens": {p: dict(v) for p, v in sorted(self.traced_tokens.items())},
-            "billed_totals": {p: {c: fmt_money(a, 6) for c, a in sorted(v.items())}
-                              for p, v in sorted(self.billed_totals.items())},
+            "billed_totals": {
+                p: {c: fmt_money(a, 6) for c, a in sorted(v.items())} for p, v in sorted(self.billed_totals.items())
+            },
             "quarantined_billing_rows": self.quarantined_billing,
-            "outcomes": {t: {k: (fmt_money(v, 1) if isinstance(v, Decimal) else v)
-                             for k, v in o.items()} for t, o in self.outcomes.items()},
+            "outcomes": {
+                t: {k: (fmt_money(v, 1) if isinstance(v, Decimal) else v) for k, v in o.items()}
+                for t, o in self.outcomes.items()
+            },
         }
         expected.update(self.expected)
         with open(self.out / "_expected.json", "w", encoding="utf-8") as fh:
@@ -1669,8 +2725,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", required=True, help="directory to write the landing files to")
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--scale", type=float, default=1.0,
-                        help="volume multiplier: 1 is about 30k spans, 300 about 10M")
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="volume multiplier: 1 is about 30k spans, 300 about 10M",
+    )
     parser.add_argument("--start", default="2026-08-03", help="first day (UTC), YYYY-MM-DD")
     parser.add_argument("--weeks", type=int, default=12)
     parser.add_argument("--spans-format", choices=["parquet", "csv"], default="parquet")

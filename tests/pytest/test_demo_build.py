@@ -17,9 +17,7 @@ import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEMO_DIR = PROJECT_ROOT / "data" / "demo"
-DATABASE = Path(
-    os.environ.get("DBT_DUCKDB_PATH", PROJECT_ROOT / "target" / "token_ledger.duckdb")
-)
+DATABASE = Path(os.environ.get("DBT_DUCKDB_PATH", PROJECT_ROOT / "target" / "token_ledger.duckdb"))
 
 LANDING_TABLES = {
     "openai_costs": ("base_openai__costs", "stg_openai__costs"),
@@ -65,11 +63,7 @@ def test_quarantine_holds_exactly_the_planted_rows(db, expected):
         }
     )
     planted = Counter(
-        {
-            (table, reason): n
-            for table, reasons in expected["quarantine"].items()
-            for reason, n in reasons.items()
-        }
+        {(table, reason): n for table, reasons in expected["quarantine"].items() for reason, n in reasons.items()}
     )
     assert found == planted
 
@@ -82,21 +76,18 @@ def test_every_raw_row_lands_exactly_once(db, expected, landing_table):
     n_staged = rows(db, f"select count(*) from staging.{staged}")[0][0]
     n_duplicates, n_quarantined = rows(
         db,
-        f"select count(*) filter (where is_duplicate), count(*) filter (where quarantine_reason is not null) from staging.{base}",
+        f"select count(*) filter (where is_duplicate),"
+        f" count(*) filter (where quarantine_reason is not null) from staging.{base}",
     )[0]
     assert raw == n_staged + n_duplicates + n_quarantined
     planted_in_staging = sum(
-        n
-        for reason, n in expected["quarantine"].get(landing_table, {}).items()
-        if reason != "no fx rate for currency"
+        n for reason, n in expected["quarantine"].get(landing_table, {}).items() if reason != "no fx rate for currency"
     )
     assert n_quarantined == planted_in_staging
 
 
 def test_span_duplicates_are_the_planted_redeliveries(db, expected):
-    n_duplicates = rows(
-        db, "select count(*) from staging.base_otel__spans where is_duplicate"
-    )[0][0]
+    n_duplicates = rows(db, "select count(*) from staging.base_otel__spans where is_duplicate")[0][0]
     assert n_duplicates == expected["duplicate_spans"] + expected["redelivered_spans"]
 
 
@@ -118,7 +109,8 @@ def test_uninvoiced_months_are_reported(db, expected):
         (provider, account, str(month))
         for provider, account, month in rows(
             db,
-            "select provider, billing_account_id, month from marts.mart_invoice_reconciliation where status = 'uninvoiced' and month is not null",
+            "select provider, billing_account_id, month from marts.mart_invoice_reconciliation"
+            " where status = 'uninvoiced' and month is not null",
         )
     }
     for planted in expected["uninvoiced"]:
@@ -150,9 +142,7 @@ def test_ledger_equals_billed_usd_per_provider_month(db):
         db,
         "select count(distinct (provider, charge_month)) from marts.fct_spend_ledger",
     )[0][0]
-    assert (
-        months >= 10
-    )  # five providers over three months, so the check above covers real data
+    assert months >= 10  # five providers over three months, so the check above covers real data
 
 
 def test_every_outcome_class_appears_for_every_type(db):
@@ -170,7 +160,8 @@ def test_every_outcome_class_appears_for_every_type(db):
 def test_marginal_utility_is_computed_for_several_teams(db):
     teams = rows(
         db,
-        "select team_id, count(marginal_token_utility) from marts.mart_marginal_token_utility group by 1 having count(marginal_token_utility) > 0",
+        "select team_id, count(marginal_token_utility) from marts.mart_marginal_token_utility"
+        " group by 1 having count(marginal_token_utility) > 0",
     )
     assert len(teams) >= 3
 
@@ -196,8 +187,6 @@ def test_no_prompt_or_user_text_leaves_staging(db):
         for canary in canaries:
             hits = rows(
                 db,
-                f'select count(*) from {schema}.{table} where contains("{column}", ?)'.replace(
-                    "?", f"'{canary}'"
-                ),
+                f'select count(*) from {schema}.{table} where contains("{column}", ?)'.replace("?", f"'{canary}'"),
             )[0][0]
             assert hits == 0, f"{schema}.{table}.{column} contains {canary!r}"

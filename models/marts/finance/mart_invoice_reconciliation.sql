@@ -2,9 +2,10 @@
     Invoice reconciliation (metrics.md 8), one row per invoice, in the invoice currency: what the
     invoice says against the billing lines of the same provider and billing account whose charge date
     falls in its period. Lines no invoice covers appear per provider, account and month as `uninvoiced`.
-    Alongside, in USD, what became of those lines: allocated, untraced, non-token; and, as its own
-    amount, what is quarantined (rows the project could not read or convert), in the billing currency:
-    it is not part of lines_subtotal, so a variance it explains shows next to it.
+    Alongside, in USD, what became of those lines: allocated, untraced, non-token; and, in the billing
+    currency, what is quarantined. A line without an FX rate is still a billing line (metrics.md 12): it
+    counts in lines_subtotal (no rate is needed in its own currency) and in the currency check. A row
+    that could not be read at all is not a billing line: only its readable amount shows, as quarantined.
 -#}
 
 with
@@ -33,10 +34,11 @@ lines as (
         allocated_usd,
         untraced_usd,
         other_usd,
-        quarantine_reason is not null as is_quarantined
+        quarantine_reason is not null as is_quarantined,
+        false as is_unreadable
     from line_allocations
     union all
-    {# rows quarantined in staging: their readable amount stays visible as quarantined_amount #}
+    {# rows quarantined in staging: not billing lines; their readable amount shows as quarantined_amount #}
     select
         quarantine_key as line_key,
         provider,
@@ -48,7 +50,8 @@ lines as (
         null as allocated_usd,
         null as untraced_usd,
         null as other_usd,
-        true as is_quarantined
+        true as is_quarantined,
+        true as is_unreadable
     from quarantine
     where not is_unconverted_line
 ),
@@ -90,20 +93,20 @@ invoiced_totals as (
         line_invoice.reconciliation_key,
         sum(case
             when
-                not line_invoice.is_quarantined and line_invoice.charge_category <> 'tax'
+                not line_invoice.is_unreadable and line_invoice.charge_category <> 'tax'
                 and line_invoice.currency = invoices.currency
                 then line_invoice.billed_amount
             else 0
         end) as lines_subtotal,
         sum(case
             when
-                not line_invoice.is_quarantined and line_invoice.charge_category = 'tax'
+                not line_invoice.is_unreadable and line_invoice.charge_category = 'tax'
                 and line_invoice.currency = invoices.currency
                 then line_invoice.billed_amount
             else 0
         end) as lines_tax,
         sum(case
-            when not line_invoice.is_quarantined and line_invoice.currency <> invoices.currency then 1 else 0
+            when not line_invoice.is_unreadable and line_invoice.currency <> invoices.currency then 1 else 0
         end) as other_currency_lines,
         sum(line_invoice.allocated_usd) as allocated_usd,
         sum(line_invoice.untraced_usd) as untraced_usd,
@@ -161,11 +164,11 @@ uninvoiced_rows as (
         cast(null as {{ type_money() }}) as invoice_total,
         case
             when count(distinct currency) = 1
-                then sum(case when not is_quarantined and charge_category <> 'tax' then billed_amount else 0 end)
+                then sum(case when not is_unreadable and charge_category <> 'tax' then billed_amount else 0 end)
         end as lines_subtotal,
         case
             when count(distinct currency) = 1
-                then sum(case when not is_quarantined and charge_category = 'tax' then billed_amount else 0 end)
+                then sum(case when not is_unreadable and charge_category = 'tax' then billed_amount else 0 end)
         end as lines_tax,
         cast(null as {{ type_money() }}) as variance,
         count(distinct currency) > 1 as has_currency_mismatch,
@@ -192,7 +195,8 @@ final as (
         case
             when invoice_id is null then 'uninvoiced'
             when has_currency_mismatch then 'currency_mismatch'
-            when abs(variance) <= 0.01 then 'matched'
+            {# a cent of tolerance, plus float noise: 25.01 - 25.00 is 0.010000000000001563 #}
+            when abs(variance) <= 0.01 + 1e-9 then 'matched'
             else 'variance'
         end as status
     from unioned
