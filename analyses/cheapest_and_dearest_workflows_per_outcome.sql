@@ -21,7 +21,7 @@ by_workflow as (
         avg(bpo_unit_price_usd) as bpo_unit_price_usd
     from work_items
     where outcome_class <> 'open'
-    group by 1, 2
+    group by workflow_name, work_item_type
 ),
 
 final as (

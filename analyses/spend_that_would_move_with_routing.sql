@@ -18,7 +18,7 @@ by_workflow as (
         sum(routing_excess_usd) as routing_excess_usd,
         sum(context_excess_usd) as context_excess_usd
     from leaks
-    group by 1, 2
+    group by team_id, workflow_name
 ),
 
 final as (

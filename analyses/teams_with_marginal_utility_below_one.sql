@@ -16,7 +16,7 @@ latest as (
         max(week_start) as latest_week
     from utility
     where marginal_token_utility is not null
-    group by 1
+    group by team_id
 ),
 
 crossings as (
@@ -24,7 +24,7 @@ crossings as (
         team_id,
         max(case when marginal_token_utility >= 1 then week_start end) as last_week_at_or_above_one
     from utility
-    group by 1
+    group by team_id
 ),
 
 final as (
