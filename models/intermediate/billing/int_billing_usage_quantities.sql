@@ -19,49 +19,30 @@ model_names as (
     select * from {{ ref('int_model_names') }}
 ),
 
-openai_by_type as (
-    {%- for token_type, quantity in [
-        ('input', 'input_uncached_tokens'),
-        ('cached_input', 'input_cached_tokens'),
-        ('output', 'output_tokens'),
-    ] %}
-    select
-        provider,
-        project_id,
-        usage_date,
-        model_name,
-        is_batch,
-        '{{ token_type }}' as token_type,
-        {{ quantity }} as quantity
-    from openai_usage
-    {{ 'union all' if not loop.last }}
-    {%- endfor %}
-),
-
-anthropic_by_type as (
-    {%- for token_type, quantity in [
-        ('input', 'uncached_input_tokens'),
-        ('cached_input', 'cache_read_input_tokens'),
-        ('cache_write', 'cache_creation_5m_input_tokens + cache_creation_1h_input_tokens'),
-        ('output', 'output_tokens'),
-    ] %}
-    select
-        provider,
-        project_id,
-        usage_date,
-        model_name,
-        is_batch,
-        '{{ token_type }}' as token_type,
-        {{ quantity }} as quantity
-    from anthropic_usage
-    {{ 'union all' if not loop.last }}
-    {%- endfor %}
-),
+{#- (usage relation, token type, the quantity expression over that relation's columns) -#}
+{%- set quantities = [
+    ('openai_usage', 'input', 'input_uncached_tokens'),
+    ('openai_usage', 'cached_input', 'input_cached_tokens'),
+    ('openai_usage', 'output', 'output_tokens'),
+    ('anthropic_usage', 'input', 'uncached_input_tokens'),
+    ('anthropic_usage', 'cached_input', 'cache_read_input_tokens'),
+    ('anthropic_usage', 'cache_write', 'cache_creation_5m_input_tokens + cache_creation_1h_input_tokens'),
+    ('anthropic_usage', 'output', 'output_tokens'),
+] %}
 
 unioned as (
-    select * from openai_by_type
-    union all
-    select * from anthropic_by_type
+    {%- for relation, token_type, quantity in quantities %}
+    select
+        provider,
+        project_id,
+        usage_date,
+        model_name,
+        is_batch,
+        '{{ token_type }}' as token_type,
+        {{ quantity }} as quantity
+    from {{ relation }}
+    {{ 'union all' if not loop.last }}
+    {%- endfor %}
 ),
 
 final as (
