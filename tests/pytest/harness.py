@@ -51,7 +51,7 @@ PROJECT_FILES = (
     "selectors.yml",
 )
 PROJECT_DIRS = ("models", "macros", "seeds", "analyses", "snapshots", "dbt_packages")
-# tests/ holds dbt data tests (generic/, money/, ...) next to Python test code and fixtures.
+# tests/ holds the dbt tests (tests/dbt: generic/, money/, ...) next to Python test code and fixtures.
 NON_DBT_TEST_DIRS = ("pytest", "fixtures")
 COPY_IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", "target", "logs")
 
