@@ -46,3 +46,61 @@ test: dbt-build pytest lint
 
 clean:
 	rm -rf target logs $(DEMO_DIR)
+
+# ---- decisions: the CFO report and its browser (issue 8) ----------------------------------------
+#   make report     the CFO report, one self-contained HTML file (plotly.js inlined: opens offline)
+#   make chromium   Debian's chromium for the report's browser test (installed when absent, as root)
+
+REPORT_HTML := $(CURDIR)/target/report/token_ledger_report.html
+
+.PHONY: report chromium
+
+report: venv demo
+	@test -f "$(DBT_DUCKDB_PATH)" || $(MAKE) dbt-build
+	$(BIN)/python scripts/report.py --database "$(DBT_DUCKDB_PATH)" --out "$(REPORT_HTML)"
+
+chromium:
+	@if command -v chromium >/dev/null 2>&1; then \
+		echo "chromium: $$(command -v chromium)"; \
+	elif [ "$$(id -u)" = "0" ]; then \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	else \
+		echo "Debian's chromium is missing: run 'sudo apt-get update && sudo apt-get install -y chromium'" >&2; \
+		exit 1; \
+	fi
+
+# tests/pytest/test_report.py opens the report in chromium: install it before pytest runs
+pytest: chromium
+
+# ---- PostgreSQL: the same project on a warehouse ---------------------------------------------------
+#   make test-postgres   local PostgreSQL 15 (Debian's package, installed and started when absent, data
+#                        in target/postgres, 127.0.0.1 only), demo data loaded with COPY, dbt build
+#                        --target postgres, then every mart compared row for row with the DuckDB build
+#   make postgres-stop   stop that server
+# The recipes point the DBT_POSTGRES_* variables at the local test server, whatever the environment says.
+PG_PORT ?= 55432
+PG_LOCAL := DBT_POSTGRES_HOST=127.0.0.1 DBT_POSTGRES_PORT=$(PG_PORT) DBT_POSTGRES_USER=token_ledger \
+	DBT_POSTGRES_DBNAME=token_ledger DBT_POSTGRES_SCHEMA=public DBT_POSTGRES_PASSWORD="$$(cat $(CURDIR)/target/postgres/password)"
+
+.PHONY: postgres-venv postgres-server postgres-stop postgres-load postgres-build test-postgres
+
+postgres-venv: $(VENV)/.installed-postgres
+
+$(VENV)/.installed-postgres: requirements-postgres.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet -r requirements-postgres.txt
+	touch $@
+
+postgres-server:
+	DBT_POSTGRES_PORT=$(PG_PORT) scripts/local_postgres.sh start
+
+postgres-stop:
+	DBT_POSTGRES_PORT=$(PG_PORT) scripts/local_postgres.sh stop
+
+postgres-load: postgres-venv postgres-server demo
+	$(PG_LOCAL) $(BIN)/python scripts/load_warehouse.py --landing $(DEMO_DIR)
+
+postgres-build: postgres-load
+	$(PG_LOCAL) $(BIN)/dbt build --target postgres --fail-fast --target-path target/postgres-dbt
+
+test-postgres: dbt-build postgres-build
+	$(PG_LOCAL) TOKEN_LEDGER_POSTGRES_BUILD=1 $(BIN)/pytest tests/pytest/test_postgres_parity.py
