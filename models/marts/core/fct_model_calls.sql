@@ -21,6 +21,7 @@ final as (
         work_item_type,
         work_item_id,
         is_linked_to_run,
+        is_linked_to_work_item,
         service_name,
         is_batch,
         is_error,

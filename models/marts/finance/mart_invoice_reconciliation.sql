@@ -79,10 +79,10 @@ line_invoice as (
         matched.*,
         coalesce(
             matched.invoice_id,
-            concat(
-                matched.provider, '|', matched.billing_account_id, '|',
-                cast(cast({{ dbt.date_trunc('month', 'matched.charge_date') }} as date) as {{ dbt.type_string() }})
-            )
+            {{ concat_text([
+                'matched.provider', "'|'", 'matched.billing_account_id', "'|'",
+                "cast(cast(" ~ dbt.date_trunc('month', 'matched.charge_date') ~ " as date) as " ~ dbt.type_string() ~ ")",
+            ]) }}
         ) as reconciliation_key,
         cast({{ dbt.date_trunc('month', 'matched.charge_date') }} as date) as charge_month
     from matched
@@ -111,7 +111,13 @@ invoiced_totals as (
         sum(line_invoice.allocated_usd) as allocated_usd,
         sum(line_invoice.untraced_usd) as untraced_usd,
         sum(line_invoice.other_usd) as non_token_usd,
-        sum(case when line_invoice.is_quarantined then line_invoice.billed_amount end) as quarantined_amount,
+        {# in the invoice currency only: amounts in other currencies do not add up with it #}
+        sum(
+            case
+                when line_invoice.is_quarantined and line_invoice.currency = invoices.currency
+                    then line_invoice.billed_amount
+            end
+        ) as quarantined_amount,
         cast(sum(case when line_invoice.is_quarantined then 1 else 0 end) as bigint) as quarantined_lines,
         count(*) as billing_lines
     from line_invoice
