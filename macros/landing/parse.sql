@@ -18,9 +18,12 @@
     {%- elif landing_type == 'integer' -%}
         {#- a fractional value is unreadable as a count (a bare cast would round 1000.7 to 1001); no
             detour through a float, which would lose the last digits of nanosecond timestamps -#}
-        case when position('.' in {{ text }}) = 0 then {{ landing_try_cast(text, 'bigint') }} end
+        case when {{ dbt.position("'.'", text) }} = 0 then {{ landing_try_cast(text, 'bigint') }} end
     {%- elif landing_type == 'decimal' -%}
-        {{ landing_try_cast(text, 'double') }}
+        {#- NaN and Infinity read as numbers but are no amount or quantity -#}
+        case
+            when {{ is_finite_number(landing_try_cast(text, 'double')) }} then {{ landing_try_cast(text, 'double') }}
+        end
     {%- elif landing_type == 'boolean' -%}
         {{ landing_try_cast(text, 'boolean') }}
     {%- elif landing_type == 'date' -%}
@@ -43,12 +46,86 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#-
+    The text a landing type accepts, as one regular expression that PostgreSQL (~) and Spark (rlike)
+    read alike: the grammar of DuckDB's TRY_CAST less its extensions (1e3, 0x1F or 1_000 as integers,
+    time zone names), so that a value unreadable on one engine is unreadable on the others. No
+    backslashes (Spark's string literals would unescape them). Names: bigint, double, date, timestamp,
+    and zone (an ISO offset after a time: a timestamp without one is UTC).
+-#}
+{% macro landing_text_pattern(name) -%}
+    {%- set iso_date = '[0-9]{4}[-/][0-9]{1,2}[-/][0-9]{1,2}' -%}
+    {%- set iso_offset = '(Z| UTC|[+-][0-9]{2}(:?[0-9]{2})?)' -%}
+    {%- set iso_time = '(T| +)(([01]?[0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]*)?)?|24:00(:00([.]0*)?)?)'
+        ~ iso_offset ~ '?' -%}
+    {%- set patterns = {
+        'bigint': '^ *[+-]?[0-9]+ *$',
+        'double': '^ *[+-]?(([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?'
+            ~ '|[iI][nN][fF]([iI][nN][iI][tT][yY])?|[nN][aA][nN]) *$',
+        'date': '^ *' ~ iso_date ~ '(' ~ iso_time ~ ')? *$',
+        'timestamp': '^ *' ~ iso_date ~ '(' ~ iso_time ~ ')? *$',
+        'zone': ':[0-9]{2}([.][0-9]*)?' ~ iso_offset ~ ' *$',
+    } -%}
+    {{ return(patterns[name]) }}
+{%- endmacro %}
+
+{#- The boolean spellings DuckDB reads (any case), as a CASE over lower(expression). -#}
+{% macro landing_boolean_case(expression) -%}
+    case
+        when lower({{ expression }}) in ('true', 't', '1', 'yes', 'y') then true
+        when lower({{ expression }}) in ('false', 'f', '0', 'no', 'n') then false
+    end
+{%- endmacro %}
+
 {% macro landing_try_cast(expression, sql_type) -%}
     {{ return(adapter.dispatch('landing_try_cast', 'token_ledger')(expression, sql_type)) }}
 {%- endmacro %}
 
 {% macro default__landing_try_cast(expression, sql_type) -%}
-    try_cast({{ expression }} as {{ sql_type }})
+    {%- if sql_type | lower == 'bigint' -%}
+        {#- DuckDB's cast also reads 0x10, 1_000 and 1e3 as integers: a count is digits only -#}
+        case
+            when regexp_matches({{ expression }}, '{{ landing_text_pattern('bigint') }}')
+                then try_cast({{ expression }} as bigint)
+        end
+    {%- else -%}
+        try_cast({{ expression }} as {{ sql_type }})
+    {%- endif -%}
+{%- endmacro %}
+
+{#- PostgreSQL has no try_cast: the engine functions (on-run-start) read DuckDB's grammar or give NULL. -#}
+{% macro postgres__landing_try_cast(expression, sql_type) -%}
+    {%- set functions = {
+        'bigint': 'tl_try_bigint',
+        'double': 'tl_try_float8',
+        'double precision': 'tl_try_float8',
+        'boolean': 'tl_try_boolean',
+        'date': 'tl_try_date',
+    } -%}
+    {%- if sql_type | lower not in functions -%}
+        {{ exceptions.raise_compiler_error("landing_try_cast: no safe cast to " ~ sql_type ~ " on postgres") }}
+    {%- endif -%}
+    {{ engine_function(functions[sql_type | lower]) }}({{ expression }})
+{%- endmacro %}
+
+{#- Spark's try_cast reads more than DuckDB ('1.5d' as a double, 'yesterday' as a date): the same
+    grammar guards it as on PostgreSQL; '/' in dates becomes '-' (Spark reads only the latter). -#}
+{% macro spark__landing_try_cast(expression, sql_type) -%}
+    {%- set kind = sql_type | lower -%}
+    {%- if kind == 'boolean' -%}
+        {{ landing_boolean_case(expression) }}
+    {%- elif kind in ('bigint', 'double', 'double precision') -%}
+        {%- set pattern = landing_text_pattern('bigint' if kind == 'bigint' else 'double') -%}
+        case when {{ expression }} rlike '{{ pattern }}' then try_cast({{ expression }} as {{ spark_type_name(kind) }}) end
+    {%- elif kind == 'date' -%}
+        case
+            when {{ expression }} in ('epoch', 'infinity', '-infinity') then try_cast({{ expression }} as date)
+            when {{ expression }} rlike '{{ landing_text_pattern('date') }}'
+                then try_cast(translate(split({{ expression }}, '[T ]')[0], '/', '-') as date)
+        end
+    {%- else -%}
+        {{ exceptions.raise_compiler_error("landing_try_cast: no safe cast to " ~ sql_type ~ " on spark") }}
+    {%- endif -%}
 {%- endmacro %}
 
 {#- ISO 8601 text to a UTC timestamp without zone; text without an offset is UTC (the session zone). -#}
@@ -60,12 +137,54 @@
     (try_cast({{ expression }} as timestamp with time zone) at time zone 'UTC')
 {%- endmacro %}
 
+{#- Text without an offset is UTC whatever the session's time zone. -#}
+{% macro postgres__landing_timestamp_utc(expression) -%}
+    {{ engine_function('tl_try_timestamp_utc') }}({{ expression }})
+{%- endmacro %}
+
+{#- Spark's timestamps are instants shown in the session time zone (UTC in the profile): text without
+    an offset is read in it. Blanks between date and time collapse to one (DuckDB reads several). -#}
+{% macro spark__landing_timestamp_utc(expression) -%}
+    case
+        when {{ expression }} rlike '{{ landing_text_pattern('timestamp') }}'
+            then try_cast(regexp_replace(translate(trim({{ expression }}), '/', '-'), '^([^ T]+) +', '$1 ') as timestamp)
+    end
+{%- endmacro %}
+
 {% macro json_is_valid(expression) -%}
     {{ return(adapter.dispatch('json_is_valid', 'token_ledger')(expression)) }}
 {%- endmacro %}
 
+{#- A landing JSON column holds an object (span attributes, SkuPriceDetails): valid JSON that is an
+    array, a string or a number is as unreadable as broken JSON. -#}
 {% macro default__json_is_valid(expression) -%}
-    coalesce(json_valid({{ expression }}), false)
+    case when json_valid({{ expression }}) then json_type({{ expression }}) = 'OBJECT' else false end
+{%- endmacro %}
+
+{% macro postgres__json_is_valid(expression) -%}
+    coalesce(jsonb_typeof({{ engine_function('tl_try_jsonb') }}({{ expression }})) = 'object', false)
+{%- endmacro %}
+
+{#- get_json_object(…, '$') is NULL for text Jackson cannot parse; an object starts with a brace. -#}
+{% macro spark__json_is_valid(expression) -%}
+    coalesce(get_json_object({{ expression }}, '$') is not null and left(ltrim({{ expression }}), 1) = '{', false)
+{%- endmacro %}
+
+{#- A double that is a number: not NaN, not infinite. -#}
+{% macro is_finite_number(expression) -%}
+    {{ return(adapter.dispatch('is_finite_number', 'token_ledger')(expression)) }}
+{%- endmacro %}
+
+{% macro default__is_finite_number(expression) -%}
+    coalesce(isfinite({{ expression }}), false)
+{%- endmacro %}
+
+{% macro postgres__is_finite_number(expression) -%}
+    coalesce({{ expression }} not in ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8), false)
+{%- endmacro %}
+
+{% macro spark__is_finite_number(expression) -%}
+    coalesce(not isnan({{ expression }}) and abs({{ expression }}) != double('infinity'), false)
 {%- endmacro %}
 
 {#- Unix epoch integers to UTC timestamps. -#}
@@ -77,12 +196,29 @@
     make_timestamp(cast({{ expression }} as bigint) * 1000000)
 {%- endmacro %}
 
+{% macro postgres__timestamp_from_unix_seconds(expression) -%}
+    (timestamp '1970-01-01 00:00:00' + cast({{ expression }} as bigint) * interval '1 second')
+{%- endmacro %}
+
+{% macro spark__timestamp_from_unix_seconds(expression) -%}
+    timestamp_seconds(cast({{ expression }} as bigint))
+{%- endmacro %}
+
 {% macro timestamp_from_unix_nanos(expression) -%}
     {{ return(adapter.dispatch('timestamp_from_unix_nanos', 'token_ledger')(expression)) }}
 {%- endmacro %}
 
 {% macro default__timestamp_from_unix_nanos(expression) -%}
     make_timestamp(cast({{ expression }} as bigint) // 1000)
+{%- endmacro %}
+
+{#- Whole microseconds (as DuckDB's timestamps): the nanoseconds below are truncated. -#}
+{% macro postgres__timestamp_from_unix_nanos(expression) -%}
+    (timestamp '1970-01-01 00:00:00' + (cast({{ expression }} as bigint) / 1000) * interval '1 microsecond')
+{%- endmacro %}
+
+{% macro spark__timestamp_from_unix_nanos(expression) -%}
+    timestamp_micros(cast({{ expression }} as bigint) div 1000)
 {%- endmacro %}
 
 {#-
@@ -143,7 +279,7 @@
         {%- do parts.append("coalesce(cast(" ~ column.name ~ " as " ~ dbt.type_string() ~ "), '')") -%}
     {%- endfor -%}
     {%- if parts | length == 0 -%}{%- do parts.append("''") -%}{%- endif -%}
-    md5({{ parts | join(" || '|' || ") }})
+    {{ dbt.hash(parts | join(" || '|' || ")) }}
 {%- endmacro %}
 
 {#-
@@ -168,4 +304,14 @@
 
 {% macro default__json_extract_text(expression, key) -%}
     json_extract_string({{ expression }}, '$."{{ key }}"')
+{%- endmacro %}
+
+{#- NULL (not an error) when the text is not JSON. -#}
+{% macro postgres__json_extract_text(expression, key) -%}
+    ({{ engine_function('tl_try_jsonb') }}({{ expression }}) ->> '{{ key }}')
+{%- endmacro %}
+
+{#- A bracketed path, so that a key with dots is one key (double quotes: a string literal on Spark). -#}
+{% macro spark__json_extract_text(expression, key) -%}
+    get_json_object({{ expression }}, "$['{{ key }}']")
 {%- endmacro %}

@@ -21,7 +21,14 @@
             {%- if present | length == 0 -%}
                 {{ exceptions.raise_compiler_error("landing table " ~ node.identifier ~ ": no relation " ~ relation ~ " (load it into the raw schema first)") }}
             {%- endif -%}
-            {%- do landing_missing_columns(node, present, relation | string) -%}
+            {%- set fallbacks = landing_missing_columns(node, present, relation | string) -%}
+            {#- sources read the declared name: a warehouse table must carry it (the loader renames) -#}
+            {%- for column, fallback in fallbacks.items() -%}
+                {{ exceptions.raise_compiler_error(
+                    "landing table " ~ node.identifier ~ " has " ~ fallback ~ " but not " ~ column ~ " (read from "
+                    ~ relation ~ "): load it as " ~ column ~ " (scripts/load_warehouse.py does)"
+                ) }}
+            {%- endfor -%}
         {%- endfor -%}
     {%- endif -%}
     {{ return('') }}
@@ -56,9 +63,38 @@
                 'create or replace view ' ~ schema ~ '.' ~ node.identifier
                 ~ ' as select *' ~ (', ' ~ extra | join(', ') if extra else '') ~ ' from ' ~ reader
             ) -%}
+            {%- if file.endswith('.csv') -%}{%- do landing_check_line_breaks(node, schema, file) -%}{%- endif -%}
         {%- endfor -%}
     {%- endif -%}
     {{ return('') }}
+{% endmacro %}
+
+{#-
+    A pair of stray quotes in a CSV is valid RFC 4180 (one field spanning lines), so the reader merges
+    the lines between them into one row and the rows in between vanish without a trace. A line break
+    is legitimate only in a column declared multi-line (meta.multiline) or JSON: anywhere else it stops
+    the run, naming the table, the column and the start of the merged field.
+-#}
+{% macro landing_check_line_breaks(node, schema, file) %}
+    {%- set checked = [] -%}
+    {%- for column in node.columns.values() -%}
+        {%- if column.data_type != 'json' and not column.meta.get('multiline') -%}
+            {%- do checked.append(column.name) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- for column in checked -%}
+        {%- set found = run_query(
+            'select left(' ~ column ~ ', 60) from ' ~ schema ~ '.' ~ node.identifier
+            ~ ' where ' ~ dbt.position('chr(10)', column) ~ ' > 0 limit 1'
+        ) -%}
+        {%- if found.rows | length > 0 -%}
+            {{ exceptions.raise_compiler_error(
+                "landing table " ~ node.identifier ~ ": a value of column " ~ column ~ " spans lines, "
+                ~ "starting " ~ (found.rows[0][0] | string).replace('\n', ' | ') ~ " (a stray quote in " ~ file
+                ~ "? rows after it would be swallowed)"
+            ) }}
+        {%- endif -%}
+    {%- endfor -%}
 {% endmacro %}
 
 {#- The source nodes that are landing tables (every source of this project). -#}
