@@ -1,0 +1,30 @@
+{#-
+    SQL that is spelled differently across engines and that dbt's cross-database macros (dbt.hash,
+    dbt.position, dbt.listagg, dbt.date_trunc, dbt.dateadd, ...) do not cover. One macro per idea.
+-#}
+
+{#- The non-NULL values among expressions, joined by separator (a SQL string literal); '' when all are
+    NULL. DuckDB, PostgreSQL and Spark spell it concat_ws (BigQuery would need array_to_string). -#}
+{% macro concat_non_null(separator, expressions) -%}
+    {{ return(adapter.dispatch('concat_non_null', 'token_ledger')(separator, expressions)) }}
+{%- endmacro %}
+
+{% macro default__concat_non_null(separator, expressions) -%}
+    concat_ws({{ separator }}, {{ expressions | join(', ') }})
+{%- endmacro %}
+
+{#- Text parts concatenated, a NULL part counting as empty, as concat() does on DuckDB and PostgreSQL
+    (Spark's concat is NULL when any part is). -#}
+{% macro concat_text(parts) -%}
+    {{ return(adapter.dispatch('concat_text', 'token_ledger')(parts)) }}
+{%- endmacro %}
+
+{% macro default__concat_text(parts) -%}
+    concat({{ parts | join(', ') }})
+{%- endmacro %}
+
+{% macro spark__concat_text(parts) -%}
+    {%- set coalesced = [] -%}
+    {%- for part in parts -%}{%- do coalesced.append('coalesce(' ~ part ~ ", '')") -%}{%- endfor -%}
+    concat({{ coalesced | join(', ') }})
+{%- endmacro %}
