@@ -44,7 +44,7 @@ lint: venv
 
 test: dbt-build pytest lint
 
-clean:
+clean: postgres-stop
 	rm -rf target logs $(DEMO_DIR)
 
 # ---- decisions: the CFO report and its browser (issue 8) ----------------------------------------
@@ -104,3 +104,39 @@ postgres-build: postgres-load
 
 test-postgres: dbt-build postgres-build
 	$(PG_LOCAL) TOKEN_LEDGER_POSTGRES_BUILD=1 $(BIN)/pytest tests/pytest/test_postgres_parity.py
+
+# ---- benchmark (issue 6): the project against the engine's lower bound ----------------------------------
+#   make bench                               sizes 1M and 10M spans (generated once under data/bench/)
+#   make bench BENCH_ARGS=--quick            smoke test, about 100k spans
+#   make bench BENCH_ARGS="--sizes 1m"       one size; see benchmarks/README.md for the other options
+# Writes benchmarks/RESULTS.md; warehouses and dbt artifacts go to target/bench/.
+BENCH_ARGS ?=
+
+.PHONY: bench
+
+bench: venv
+	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
+
+# ---- Apache Spark: the same project on a distributed engine ------------------------------------------
+#   make test-spark      demo data loaded into a local Spark warehouse (target/spark: Parquet tables, Derby
+#                        metastore), dbt build --target spark (dbt-spark, method: session, local[2]), then
+#                        every mart compared row for row with the DuckDB build. Needs Java 17.
+SPARK_LOCAL := DBT_SPARK_HOME=$(CURDIR)/target/spark
+
+.PHONY: spark-venv spark-load spark-build test-spark
+
+spark-venv: $(VENV)/.installed-spark
+
+$(VENV)/.installed-spark: requirements-spark.txt $(VENV)/.installed
+	@command -v java >/dev/null || { echo "test-spark needs Java 17 (apt-get install openjdk-17-jre-headless)"; exit 1; }
+	$(BIN)/pip install --quiet -r requirements-spark.txt
+	touch $@
+
+spark-load: spark-venv demo
+	$(SPARK_LOCAL) $(BIN)/python scripts/load_warehouse.py --target spark --landing $(DEMO_DIR)
+
+spark-build: spark-load
+	$(SPARK_LOCAL) $(BIN)/dbt build --target spark --fail-fast --target-path target/spark-dbt
+
+test-spark: dbt-build spark-build
+	$(SPARK_LOCAL) TOKEN_LEDGER_SPARK_BUILD=1 $(BIN)/pytest tests/pytest/test_spark_parity.py

@@ -34,7 +34,7 @@ final as (
         {{ round_money('fully_loaded_cost_usd / nullif(successful_items, 0)', 4) }}
             as fully_loaded_cost_per_successful_usd,
         {{ round_money('bpo_unit_price_usd', 2) }} as bpo_unit_price_usd,
-        round(cast(successful_items as {{ type_money() }}) / completed_items, 3) as success_rate,
+        {{ round_money('cast(successful_items as ' ~ type_money() ~ ') / completed_items', 3) }} as success_rate,
         rank() over (order by ai_cost_usd / nullif(successful_items, 0)) as cheapest_rank
     from by_workflow
 )

@@ -28,7 +28,7 @@ final as (
         {{ round_money('spend_usd') }} as spend_usd,
         {{ round_money('routing_excess_usd') }} as routing_excess_list_usd,
         {{ round_money('context_excess_usd') }} as context_excess_list_usd,
-        round(routing_excess_usd / nullif(spend_usd, 0), 3) as routing_excess_per_dollar_spent
+        {{ round_money('routing_excess_usd / nullif(spend_usd, 0)', 3) }} as routing_excess_per_dollar_spent
     from by_workflow
     where routing_excess_usd > 0
 )

@@ -31,7 +31,7 @@ final as (
     select
         utility.team_id,
         utility.week_start,
-        round(utility.marginal_token_utility, 2) as marginal_token_utility,
+        {{ round_money('utility.marginal_token_utility', 2) }} as marginal_token_utility,
         {{ round_money('utility.spend_usd') }} as spend_usd,
         {{ round_money('utility.value_usd') }} as value_usd,
         crossings.last_week_at_or_above_one

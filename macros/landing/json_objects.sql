@@ -24,3 +24,24 @@
 {% macro default__json_object_field(parsed, key) -%}
     struct_extract({{ parsed }}, '{{ key }}')
 {%- endmacro %}
+
+{#- PostgreSQL: one jsonb parse per document (NULL when invalid; tl_parse_jsonb is volatile so that the
+    CTE holding it is not inlined into every field read); ->> gives a field's text. -#}
+{% macro postgres__json_parse_object(expression, keys) -%}
+    {{ engine_function('tl_parse_jsonb') }}({{ expression }})
+{%- endmacro %}
+
+{% macro postgres__json_object_field(parsed, key) -%}
+    ({{ parsed }} ->> '{{ key }}')
+{%- endmacro %}
+
+{#- Spark: from_json into a STRUCT of strings (one parse; a number keeps its JSON text, as on DuckDB). -#}
+{% macro spark__json_parse_object(expression, keys) -%}
+    {%- set fields = [] -%}
+    {%- for key in keys -%}{%- do fields.append('`' ~ key ~ '`: string') -%}{%- endfor -%}
+    from_json({{ expression }}, 'struct<{{ fields | join(", ") }}>')
+{%- endmacro %}
+
+{% macro spark__json_object_field(parsed, key) -%}
+    {{ parsed }}.`{{ key }}`
+{%- endmacro %}

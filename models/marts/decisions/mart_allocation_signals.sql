@@ -213,14 +213,13 @@ final as (
                     || '(success_rate_change >= -{{ scale_up_max_success_rate_drop }} or no previous month)'
             else 'no rule fired'
         end as decision_rule,
-        concat_ws(
-            ', ',
-            case when has_return_to_humans_evidence then 'return_to_humans' end,
-            case when has_cap_evidence then 'cap' end,
-            case when has_fix_retries_evidence then 'fix_retries' end,
-            case when has_route_cheaper_evidence then 'route_cheaper' end,
-            case when has_scale_up_evidence then 'scale_up' end
-        ) as signals_triggered,
+        {{ concat_non_null("', '", [
+            "case when has_return_to_humans_evidence then 'return_to_humans' end",
+            "case when has_cap_evidence then 'cap' end",
+            "case when has_fix_retries_evidence then 'fix_retries' end",
+            "case when has_route_cheaper_evidence then 'route_cheaper' end",
+            "case when has_scale_up_evidence then 'scale_up' end",
+        ]) }} as signals_triggered,
         spend_usd,
         retry_spend_usd,
         retry_spend_share,

@@ -20,7 +20,7 @@ final as (
         runs.work_item_type,
         runs.work_item_id,
         runs.is_known_work_item,
-        runs.attempt,
+        cast(runs.attempt as bigint) as attempt,
         runs.is_last_attempt,
         runs.team_id,
         runs.workflow_name,

@@ -120,7 +120,8 @@ windowed as (
         {{ regression_slope(
             'case when spend_usd > 0 then value_usd end',
             'case when spend_usd > 0 then spend_usd end',
-        ) }} over trailing_weeks as trailing_slope,
+            window='trailing_weeks',
+        ) }} as trailing_slope,
         {{ last_non_null('case when spend_usd > 0 then spend_usd end') }} over earlier_weeks as previous_spend_usd,
         {{ last_non_null('case when spend_usd > 0 then value_usd end') }} over earlier_weeks as previous_value_usd
     from filled

@@ -12,7 +12,7 @@ usage as (
 
 quarantined_costs as (
     {{ select_quarantined_rows(
-        'costs', 'anthropic_costs', "concat_ws(', ', cost_type, model_name, anthropic_token_type)",
+        'costs', 'anthropic_costs', concat_non_null("', '", ['cost_type', 'model_name', 'anthropic_token_type']),
         charge_date='charge_date', provider='provider', billing_account_id='billing_account_id',
         project_id='workspace_id', amount='amount', currency='currency'
     ) }}

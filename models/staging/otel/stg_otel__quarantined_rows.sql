@@ -8,7 +8,7 @@ spans as (
 
 final as (
     {{ select_quarantined_rows(
-        'spans', 'otel_spans', "concat_ws('/', trace_id, span_id)", charge_date='started_at',
+        'spans', 'otel_spans', concat_non_null("'/'", ['trace_id', 'span_id']), charge_date='started_at',
         provider='provider_name'
     ) }}
 )

@@ -1,0 +1,369 @@
+"""Load a landing directory into a warehouse's raw schema, one table per landing file.
+
+    python scripts/load_warehouse.py --landing data/demo                  # PostgreSQL (default)
+    python scripts/load_warehouse.py --landing /path/to/landing --schema raw
+    python scripts/load_warehouse.py --landing data/demo --target spark   # local Spark (make test-spark)
+
+Each landing table of the sources YAML (models/staging/*/_*__sources.yml: openai_costs, otel_spans,
+...) is read from ``<landing>/<table>.parquet`` (preferred, as on DuckDB) or ``<table>.csv`` and
+replaces ``<schema>.<table>`` in one transaction, with COPY (never row by row):
+
+- every column is ``text``: staging parses and quarantines, exactly as it does on DuckDB, where CSV
+  files are read with all_varchar;
+- column names are lower-cased (the FOCUS sources declare mixed-case names such as BilledCost; an
+  unquoted identifier folds to lower case on PostgreSQL, so the models read them unchanged);
+- a column present only under its older spelling (``meta.fallback`` in the sources YAML, e.g. FOCUS
+  ProviderName for ServiceProviderName) is loaded under the declared name;
+- a CSV file streams to COPY as it is (header row, comma, RFC 4180 quotes); a Parquet file is read
+  with pyarrow batch by batch, each column turned into text as DuckDB's cast to VARCHAR spells it
+  (so a row's fingerprint is the same on both engines), written as CSV into the COPY stream.
+
+Connection: the same environment variables as the ``postgres`` target of profiles.yml
+(DBT_POSTGRES_HOST, _PORT, _USER, _PASSWORD, _DBNAME, _SSLMODE), or ``--dsn``. On Spark, a local
+session configured as the ``spark`` target (DBT_SPARK_HOME: warehouse and metastore, default
+<project>/target/spark); each table is read with Spark's CSV reader (a Parquet file through the same
+text conversion first) and saved as a Parquet table, every column a string.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import io
+import os
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+import yaml
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+SOURCES_GLOB = "models/staging/*/_*__sources.yml"
+PARQUET_BATCH_ROWS = 10_000
+
+
+@dataclass
+class LandingTable:
+    """A landing table of the sources YAML: its identifier and declared columns (with fallbacks)."""
+
+    identifier: str
+    columns: list[str] = field(default_factory=list)
+    fallbacks: dict[str, str] = field(default_factory=dict)  # declared column (lower) -> older spelling (lower)
+
+
+def landing_tables(project_root: Path = PROJECT_ROOT) -> list[LandingTable]:
+    """Every landing table the project's sources declare, sorted by identifier."""
+    tables: dict[str, LandingTable] = {}
+    for path in sorted(project_root.glob(SOURCES_GLOB)):
+        document = yaml.safe_load(path.read_text()) or {}
+        for source in document.get("sources", []):
+            for table in source.get("tables", []):
+                identifier = table.get("identifier") or table["name"]
+                entry = tables.setdefault(identifier, LandingTable(identifier))
+                for column in table.get("columns", []):
+                    name = column["name"].lower()
+                    entry.columns.append(name)
+                    fallback = (column.get("meta") or {}).get("fallback")
+                    if fallback:
+                        entry.fallbacks[name] = fallback.lower()
+    return [tables[name] for name in sorted(tables)]
+
+
+def landing_file(landing_dir: Path, identifier: str) -> Path | None:
+    for suffix in (".parquet", ".csv"):
+        candidate = landing_dir / f"{identifier}{suffix}"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def warehouse_columns(table: LandingTable, file_columns: list[str], where: Path) -> list[str]:
+    """The raw table's column names, in file order: lower-cased, fallbacks renamed to the declared name."""
+    lowered = [name.strip().lower() for name in file_columns]
+    duplicates = sorted({name for name in lowered if lowered.count(name) > 1})
+    if duplicates:
+        raise SystemExit(f"{where}: columns {', '.join(duplicates)} differ only in case")
+    renames = {
+        fallback: declared
+        for declared, fallback in table.fallbacks.items()
+        if declared not in lowered and fallback in lowered
+    }
+    return [renames.get(name, name) for name in lowered]
+
+
+# ---------------------------------------------------------------------------------------------
+# Parquet → text, spelled as DuckDB casts each type to VARCHAR
+
+
+def _format_timestamp(value: dt.datetime) -> str:
+    text = value.strftime("%Y-%m-%d %H:%M:%S")
+    if value.microsecond:
+        text += f".{value.microsecond:06d}".rstrip("0")
+    if value.tzinfo is not None:
+        offset = value.utcoffset() or dt.timedelta(0)
+        minutes = int(offset.total_seconds() // 60)
+        sign = "+" if minutes >= 0 else "-"
+        hours, rest = divmod(abs(minutes), 60)
+        text += f"{sign}{hours:02d}" + (f":{rest:02d}" if rest else "")
+    return text
+
+
+def _python_to_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        return _format_timestamp(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return repr(value) if value == value and value not in (float("inf"), float("-inf")) else str(value)
+    return str(value)
+
+
+def column_as_text(column: pa.ChunkedArray | pa.Array) -> pa.Array:
+    """A Parquet column as text: strings as they are, integers and booleans by Arrow's cast (the same
+    digits and true/false as DuckDB), anything else value by value."""
+    kind = column.type
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return column
+    if pa.types.is_integer(kind) or pa.types.is_boolean(kind):
+        return pc.cast(column, pa.string())
+    if pa.types.is_timestamp(kind):
+        # UTC instants keep their zone (DuckDB prints +00); naive ones print without.
+        kind_tz = kind.tz
+        values = column.to_pylist()
+        if kind_tz is not None:
+            values = [value.astimezone(dt.UTC) if value is not None else None for value in values]
+        return pa.array([_python_to_text(value) for value in values], type=pa.string())
+    if pa.types.is_dictionary(kind):
+        return column_as_text(pc.cast(column, kind.value_type))
+    return pa.array([_python_to_text(value) for value in column.to_pylist()], type=pa.string())
+
+
+class ParquetCsvStream(io.RawIOBase):
+    """A file-like CSV stream (header row first) over a Parquet file, read batch by batch."""
+
+    def __init__(self, path: Path, names: list[str]) -> None:
+        self._names = names
+        self._chunks = self._generate(path)
+        self._buffer = b""
+        self._offset = 0
+
+    def _generate(self, path: Path) -> Iterator[bytes]:
+        parquet = pq.ParquetFile(path)
+        first = True
+        for batch in parquet.iter_batches(batch_size=PARQUET_BATCH_ROWS):
+            text_batch = pa.RecordBatch.from_arrays(
+                [column_as_text(batch.column(i)) for i in range(batch.num_columns)], names=self._names
+            )
+            sink = io.BytesIO()
+            pacsv.write_csv(text_batch, sink, write_options=pacsv.WriteOptions(include_header=first))
+            first = False
+            yield sink.getvalue()
+        if first:  # an empty file: the header alone
+            yield (",".join(f'"{name}"' for name in self._names) + "\n").encode()
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        """Up to ``size`` bytes (all that is left when negative), without copying the rest of a chunk."""
+        parts: list[bytes] = []
+        wanted = size
+        while wanted != 0:
+            if self._offset >= len(self._buffer):
+                try:
+                    self._buffer, self._offset = next(self._chunks), 0
+                except StopIteration:
+                    break
+            end = len(self._buffer) if wanted < 0 else min(len(self._buffer), self._offset + wanted)
+            parts.append(self._buffer[self._offset : end])
+            if wanted > 0:
+                wanted -= end - self._offset
+            self._offset = end
+        return b"".join(parts)
+
+
+def csv_header(path: Path) -> list[str]:
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        return next(csv.reader(handle), [])
+
+
+# ---------------------------------------------------------------------------------------------
+# PostgreSQL
+
+
+def quote_identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def connect_postgres(dsn: str | None):
+    import psycopg2  # the postgres extra (requirements-postgres.txt)
+
+    if dsn:
+        return psycopg2.connect(dsn)
+    return psycopg2.connect(
+        host=os.environ.get("DBT_POSTGRES_HOST", "127.0.0.1"),
+        port=int(os.environ.get("DBT_POSTGRES_PORT", "55432")),
+        user=os.environ.get("DBT_POSTGRES_USER", "token_ledger"),
+        password=os.environ.get("DBT_POSTGRES_PASSWORD", ""),
+        dbname=os.environ.get("DBT_POSTGRES_DBNAME", "token_ledger"),
+        sslmode=os.environ.get("DBT_POSTGRES_SSLMODE", "prefer"),
+    )
+
+
+def load_postgres(landing_dir: Path, schema: str, dsn: str | None, tables: list[LandingTable]) -> dict[str, int]:
+    """Replace <schema>.<table> for every landing table, in one transaction; returns rows per table."""
+    connection = connect_postgres(dsn)
+    counts: dict[str, int] = {}
+    try:
+        with connection, connection.cursor() as cursor:
+            cursor.execute(f"create schema if not exists {quote_identifier(schema)}")
+            for table in tables:
+                path = landing_file(landing_dir, table.identifier)
+                if path is None:
+                    raise SystemExit(
+                        f"landing table {table.identifier}: no file {table.identifier}.parquet or"
+                        f" {table.identifier}.csv in {landing_dir}"
+                    )
+                if path.suffix == ".parquet":
+                    file_columns = pq.ParquetFile(path).schema_arrow.names
+                else:
+                    file_columns = csv_header(path)
+                names = warehouse_columns(table, file_columns, path)
+                target = f"{quote_identifier(schema)}.{quote_identifier(table.identifier)}"
+                cursor.execute(f"drop table if exists {target} cascade")
+                cursor.execute(
+                    f"create table {target} ({', '.join(f'{quote_identifier(name)} text' for name in names)})"
+                )
+                copy = (
+                    f"copy {target} ({', '.join(quote_identifier(name) for name in names)})"
+                    " from stdin with (format csv, header true, encoding 'UTF8')"
+                )
+                if path.suffix == ".parquet":
+                    cursor.copy_expert(copy, ParquetCsvStream(path, names))
+                else:
+                    with path.open("rb") as handle:
+                        cursor.copy_expert(copy, handle)
+                cursor.execute(f"analyze {target}")
+                cursor.execute(f"select count(*) from {target}")
+                counts[table.identifier] = cursor.fetchone()[0]
+    finally:
+        connection.close()
+    return counts
+
+
+# ---------------------------------------------------------------------------------------------
+# Spark (local, as the `spark` target of profiles.yml)
+
+
+def spark_home() -> Path:
+    project_dir = Path(os.environ.get("DBT_PROJECT_DIR", PROJECT_ROOT))
+    return Path(os.environ.get("DBT_SPARK_HOME", project_dir / "target" / "spark"))
+
+
+def spark_conf() -> dict[str, str]:
+    """The server_side_parameters of the `spark` target, from the same variables and defaults."""
+    home = spark_home()
+    return {
+        "spark.master": os.environ.get("DBT_SPARK_MASTER", "local[2]"),
+        "spark.sql.session.timeZone": "UTC",
+        "spark.sql.shuffle.partitions": os.environ.get("DBT_SPARK_SHUFFLE_PARTITIONS", "4"),
+        "spark.driver.memory": os.environ.get("DBT_SPARK_DRIVER_MEMORY", "2g"),
+        "spark.ui.enabled": "false",
+        "spark.sql.warehouse.dir": f"{home}/warehouse",
+        "spark.hadoop.javax.jdo.option.ConnectionURL": f"jdbc:derby:;databaseName={home}/metastore_db;create=true",
+        "spark.driver.extraJavaOptions": f"-Dderby.system.home={home}",
+        "spark.sql.ansi.enabled": "false",  # dbt-spark sets it too
+    }
+
+
+def spark_session():
+    from pyspark.sql import SparkSession  # the spark extra (requirements-spark.txt)
+
+    spark_home().mkdir(parents=True, exist_ok=True)
+    builder = SparkSession.builder.appName("token_ledger").enableHiveSupport()
+    for key, value in spark_conf().items():
+        builder = builder.config(key, value)
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+def load_spark(landing_dir: Path, schema: str, tables: list[LandingTable]) -> dict[str, int]:
+    """Replace <schema>.<table> for every landing table; returns rows per table."""
+    session = spark_session()
+    staging = spark_home() / "landing-csv"
+    staging.mkdir(parents=True, exist_ok=True)
+    counts: dict[str, int] = {}
+    try:
+        session.sql(f"create database if not exists `{schema}`")
+        for table in tables:
+            path = landing_file(landing_dir, table.identifier)
+            if path is None:
+                raise SystemExit(
+                    f"landing table {table.identifier}: no file {table.identifier}.parquet or"
+                    f" {table.identifier}.csv in {landing_dir}"
+                )
+            if path.suffix == ".parquet":
+                names = warehouse_columns(table, pq.ParquetFile(path).schema_arrow.names, path)
+                csv_path = staging / f"{table.identifier}.csv"
+                stream = ParquetCsvStream(path, names)
+                with csv_path.open("wb") as handle:
+                    while chunk := stream.read(1 << 20):
+                        handle.write(chunk)
+            else:
+                names = warehouse_columns(table, csv_header(path), path)
+                csv_path = path
+            frame = session.read.csv(
+                str(csv_path),
+                header=True,
+                inferSchema=False,
+                multiLine=True,
+                quote='"',
+                escape='"',
+                encoding="UTF-8",
+                mode="FAILFAST",
+            ).toDF(*names)
+            target = f"`{schema}`.`{table.identifier}`"
+            session.sql(f"drop table if exists {target}")
+            frame.write.mode("overwrite").format("parquet").saveAsTable(target)
+            counts[table.identifier] = session.table(target).count()
+    finally:
+        session.stop()
+    return counts
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--landing", required=True, type=Path, help="directory of <table>.csv / <table>.parquet")
+    parser.add_argument("--schema", default=os.environ.get("TOKEN_LEDGER_RAW_SCHEMA", "raw"))
+    parser.add_argument("--target", choices=["postgres", "spark"], default="postgres")
+    parser.add_argument("--dsn", default=None, help="libpq connection string (default: DBT_POSTGRES_* variables)")
+    args = parser.parse_args(argv)
+
+    landing_dir = args.landing.resolve()
+    if not landing_dir.is_dir():
+        parser.error(f"{landing_dir} is not a directory")
+    started = time.monotonic()
+    if args.target == "spark":
+        counts = load_spark(landing_dir, args.schema, landing_tables())
+    else:
+        counts = load_postgres(landing_dir, args.schema, args.dsn, landing_tables())
+    for identifier, rows in counts.items():
+        print(f"{args.schema}.{identifier}: {rows} rows")
+    print(f"loaded {len(counts)} tables from {landing_dir} in {time.monotonic() - started:.1f}s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,108 @@
+"""Row-for-row comparison of a warehouse build with the DuckDB build of the same landing data.
+
+Used by test_postgres_parity.py (and the other engines' parity tests): every relation of a schema
+must hold the same columns and the same rows; values compare exactly, except floating-point values,
+which compare to ``ABS_TOLERANCE`` (1e-9: money in USD, rates, slopes) or, for magnitudes above 1000,
+to ``REL_TOLERANCE`` of the value (sums of doubles in another order differ in the last bits).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+ABS_TOLERANCE = 1e-9
+REL_TOLERANCE = 1e-12
+
+
+@dataclass
+class Relation:
+    """Rows of one relation as read from one engine, with its column names (lower case) and, per
+    column, whether the engine typed it as a floating-point number."""
+
+    columns: list[str]
+    is_float: list[bool]
+    rows: list[tuple]
+
+
+def normalize(value: Any) -> Any:
+    """One spelling per value across drivers: Decimal → float, timezone-less datetimes, ..."""
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+    return value
+
+
+def floats_equal(left: Any, right: Any) -> bool:
+    if left is None or right is None:
+        return left is None and right is None
+    left, right = float(left), float(right)
+    if math.isnan(left) or math.isnan(right):
+        return math.isnan(left) and math.isnan(right)
+    if math.isinf(left) or math.isinf(right):
+        return left == right
+    difference = abs(left - right)
+    return difference <= ABS_TOLERANCE or difference <= REL_TOLERANCE * max(abs(left), abs(right))
+
+
+def _sort_key(row: Sequence[Any]) -> tuple:
+    # None sorts first; values of mixed types compare by their text
+    return tuple((value is not None, str(value) if not isinstance(value, float) else value) for value in row)
+
+
+def compare(name: str, expected: Relation, actual: Relation, max_report: int = 10) -> list[str]:
+    """Differences between the DuckDB relation (expected) and the other engine's (actual), in words;
+    an empty list when they hold the same rows."""
+    problems: list[str] = []
+    if expected.columns != actual.columns:
+        return [f"{name}: columns differ: duckdb {expected.columns} vs {actual.columns}"]
+    is_float = [left or right for left, right in zip(expected.is_float, actual.is_float, strict=True)]
+    key_positions = [i for i, flag in enumerate(is_float) if not flag]
+    float_positions = [i for i, flag in enumerate(is_float) if flag]
+
+    def grouped(relation: Relation) -> dict[tuple, list[tuple]]:
+        groups: dict[tuple, list[tuple]] = defaultdict(list)
+        for raw in relation.rows:
+            row = tuple(normalize(value) for value in raw)
+            groups[tuple(row[i] for i in key_positions)].append(row)
+        for rows in groups.values():
+            rows.sort(key=lambda row: _sort_key([row[i] for i in float_positions]))
+        return groups
+
+    if len(expected.rows) != len(actual.rows):
+        problems.append(f"{name}: {len(expected.rows)} rows on duckdb, {len(actual.rows)} here")
+    left, right = grouped(expected), grouped(actual)
+    missing = [key for key in left if key not in right]
+    extra = [key for key in right if key not in left]
+    for label, keys in (("only on duckdb", missing), ("only here", extra)):
+        if keys:
+            shown = "; ".join(
+                ", ".join(f"{expected.columns[i]}={value!r}" for i, value in zip(key_positions, key, strict=True))
+                for key in sorted(keys, key=_sort_key)[:max_report]
+            )
+            problems.append(f"{name}: {len(keys)} row keys {label}, e.g. {shown}")
+    reported = 0
+    for key, left_rows in left.items():
+        right_rows = right.get(key)
+        if right_rows is None:
+            continue
+        if len(left_rows) != len(right_rows):
+            problems.append(f"{name}: key {key!r}: {len(left_rows)} rows on duckdb, {len(right_rows)} here")
+            continue
+        for left_row, right_row in zip(left_rows, right_rows, strict=True):
+            for i in float_positions:
+                if not floats_equal(left_row[i], right_row[i]):
+                    if reported < max_report:
+                        problems.append(
+                            f"{name}: key {key!r}: {expected.columns[i]} duckdb {left_row[i]!r} vs {right_row[i]!r}"
+                        )
+                    reported += 1
+    if reported > max_report:
+        problems.append(f"{name}: {reported - max_report} more value differences")
+    return problems

@@ -1,0 +1,128 @@
+"""The Spark build of the demo data equals the DuckDB build, relation by relation, row for row.
+
+``make test-spark`` loads data/demo into a local Spark warehouse (scripts/load_warehouse.py --target
+spark, under target/spark), runs ``dbt build --target spark`` (dbt-spark, ``method: session``), builds
+the DuckDB warehouse (``make dbt-build``) and runs this module with ``TOKEN_LEDGER_SPARK_BUILD=1``.
+Without that variable the module is skipped.
+
+As for PostgreSQL (test_postgres_parity.py): every relation of the marts schema, and of the raw, staging
+and intermediate schemas, holds the same columns and rows as on DuckDB, floats to 1e-9 (parity.py).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+from parity import Relation, compare
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DUCKDB_PATH = Path(os.environ.get("DBT_DUCKDB_PATH", PROJECT_ROOT / "target" / "token_ledger.duckdb"))
+RAW_SCHEMA = "raw"
+
+ENABLED = os.environ.get("TOKEN_LEDGER_SPARK_BUILD") == "1"
+
+pytestmark = pytest.mark.skipif(
+    not ENABLED,
+    reason="no Spark build: run `make test-spark` (sets TOKEN_LEDGER_SPARK_BUILD=1)",
+)
+
+
+@pytest.fixture(scope="module")
+def duck():
+    assert DUCKDB_PATH.exists(), f"{DUCKDB_PATH} is missing: run `make dbt-build` first"
+    connection = duckdb.connect(str(DUCKDB_PATH), read_only=True)
+    yield connection
+    connection.close()
+
+
+@pytest.fixture(scope="module")
+def spark():
+    pytest.importorskip("pyspark")
+    # PySpark turns Spark timestamps into Python datetimes in the process's time zone: make it UTC,
+    # the session time zone of the build.
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
+    import load_warehouse
+
+    session = load_warehouse.spark_session()
+    yield session
+    session.stop()
+
+
+def duckdb_relations(schema: str) -> list[str]:
+    # read at collection time: only when the module runs (the file may be another build's, locked)
+    if not ENABLED or not DUCKDB_PATH.exists():
+        return []
+    connection = duckdb.connect(str(DUCKDB_PATH), read_only=True)
+    try:
+        return [
+            name
+            for (name,) in connection.execute(
+                "select table_name from information_schema.tables where table_schema = ? order by 1", [schema]
+            ).fetchall()
+        ]
+    finally:
+        connection.close()
+
+
+def read_duckdb(connection, schema: str, name: str) -> Relation:
+    described = connection.execute(
+        "select lower(column_name), data_type from information_schema.columns"
+        " where table_schema = ? and table_name = ? order by ordinal_position",
+        [schema, name],
+    ).fetchall()
+    columns = [column for column, _ in described]
+    if schema == RAW_SCHEMA:
+        selected = ", ".join(f"nullif(cast(\"{column}\" as varchar), '')" for column in columns)
+        rows = connection.execute(f'select {selected} from "{schema}"."{name}"').fetchall()
+        return Relation(columns, [False] * len(columns), rows)
+    is_float = [data_type in ("DOUBLE", "FLOAT", "REAL") for _, data_type in described]
+    rows = connection.execute(f'select * from "{schema}"."{name}"').fetchall()
+    return Relation(columns, is_float, rows)
+
+
+def read_spark(session, schema: str, name: str) -> Relation:
+    frame = session.table(f"`{schema}`.`{name}`")
+    fields = frame.schema.fields
+    columns = [field.name.lower() for field in fields]
+    if schema == RAW_SCHEMA:
+        frame = frame.selectExpr(*[f"nullif(`{field.name}`, '') as `{field.name}`" for field in fields])
+        return Relation(columns, [False] * len(columns), [tuple(row) for row in frame.collect()])
+    is_float = [field.dataType.typeName() in ("double", "float") for field in fields]
+    return Relation(columns, is_float, [tuple(row) for row in frame.collect()])
+
+
+def spark_relations(session, schema: str) -> set[str]:
+    return {row.tableName for row in session.sql(f"show tables in `{schema}`").collect()}
+
+
+def test_duckdb_build_has_marts(duck):
+    assert len(duckdb_relations("marts")) >= 10
+
+
+@pytest.mark.parametrize("schema", ["raw", "staging", "intermediate", "marts"])
+def test_same_relations(duck, spark, schema):
+    expected = set(duckdb_relations(schema))
+    assert expected, f"no relation in schema {schema} of {DUCKDB_PATH}"
+    assert spark_relations(spark, schema) >= expected
+
+
+@pytest.mark.parametrize("name", duckdb_relations("marts"))
+def test_mart_equals_duckdb(duck, spark, name):
+    problems = compare(f"marts.{name}", read_duckdb(duck, "marts", name), read_spark(spark, "marts", name))
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize(
+    ("schema", "name"),
+    [(schema, name) for schema in ("raw", "staging", "intermediate") for name in duckdb_relations(schema)],
+)
+def test_upstream_relation_equals_duckdb(duck, spark, schema, name):
+    problems = compare(f"{schema}.{name}", read_duckdb(duck, schema, name), read_spark(spark, schema, name))
+    assert not problems, "\n".join(problems)
