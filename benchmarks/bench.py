@@ -5,13 +5,14 @@ For each size (landing span rows), on ONE generated data set and in ONE run:
 
 (a)  ``dbt run --full-refresh`` on the landing files as they stood at the end of day N (models only;
      ``dbt seed`` before it and ``dbt test`` after it are timed separately);
-(b)  one more day of data arrives (day N+1 spans, CDC versions, the bill of day N-1, invoices), and
+(b)  one more day of data arrives (day N+1 spans, its CDC versions, the bill of day N-1), and
      ``dbt run`` runs WITHOUT ``--full-refresh`` (then ``dbt test``, timed separately). While the project
      has no incremental models this is a full rebuild, and the report says so;
 (c)  ONE hand-written DuckDB query (``benchmarks/hand_query.sql``) over the same day-N landing files that
-     computes ``mart_cost_per_outcome`` directly: the lower bound. Its answer is checked cell by cell
-     against ``marts.mart_cost_per_outcome`` after (a) (counts exact, money to 1e-6); the run fails
-     loudly if it differs. The same query on the day N+1 files checks the mart after (b).
+     computes ``mart_cost_per_outcome`` directly: the lower bound (run three times, spread over the run;
+     the median is quoted). Its answer is checked cell by cell against ``marts.mart_cost_per_outcome``
+     after (a) (counts exact, money to 1e-6); the run fails loudly if it differs. The same query on the
+     day N+1 files checks the mart after (b).
 
 It prints the ratios (a)/(c) and (b)/(a), span rows per second, and peak memory (RSS of the dbt
 process tree and of the process running the query), and writes ``benchmarks/RESULTS.md``.
@@ -82,7 +83,7 @@ MONEY_COLUMNS = [
     "net_value_usd",
 ]
 RATE_COLUMNS = ["first_pass_rate", "success_rate"]
-MART_COLUMNS = KEY_COLUMNS + COUNT_COLUMNS + MONEY_COLUMNS[:4] + MONEY_COLUMNS[4:7] + RATE_COLUMNS + MONEY_COLUMNS[7:]
+MART_COLUMNS = KEY_COLUMNS + COUNT_COLUMNS + MONEY_COLUMNS + RATE_COLUMNS
 MONEY_TOLERANCE = 1e-6
 RATE_TOLERANCE = 1e-9
 
