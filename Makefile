@@ -39,8 +39,8 @@ pytest: venv demo
 
 lint: venv
 	$(BIN)/sqlfluff lint models macros tests analyses
-	$(BIN)/ruff check scripts tests
-	$(BIN)/ruff format --check scripts tests
+	$(BIN)/ruff check scripts tests benchmarks
+	$(BIN)/ruff format --check scripts tests benchmarks
 
 test: dbt-build pytest lint
 

@@ -30,7 +30,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
 import json
 import math
@@ -46,6 +45,9 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+import landing_cut  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 BENCH_DIR = REPO_ROOT / "benchmarks"
@@ -86,20 +88,6 @@ RATE_COLUMNS = ["first_pass_rate", "success_rate"]
 MART_COLUMNS = KEY_COLUMNS + COUNT_COLUMNS + MONEY_COLUMNS + RATE_COLUMNS
 MONEY_TOLERANCE = 1e-6
 RATE_TOLERANCE = 1e-9
-
-# Which landing CSV column dates a row, and how (for the cut at the end of day N).
-CSV_CUT = {
-    "tickets": ("updated_at", "cdc"),
-    "claims": ("updated_at", "cdc"),
-    "contracts": ("updated_at", "cdc"),
-    "openai_costs": ("start_time", "bill_epoch"),
-    "openai_usage": ("start_time", "bill_epoch"),
-    "anthropic_costs": ("starting_at", "bill_iso"),
-    "anthropic_usage": ("starting_at", "bill_iso"),
-    "focus_charges": ("ChargePeriodStart", "bill_iso"),
-}
-# Copied unchanged: the generator issues each month's invoice whatever the window's last day.
-CSV_COPY = ["invoices"]
 
 
 # ------------------------------------------------------------------------------------------- helpers
@@ -298,65 +286,11 @@ def generate(ds: DataSet, regenerate: bool) -> None:
     point_landing(ds, ds.base)
 
 
-def _keep(value: str, how: str) -> bool:
-    """Whether a landing row had arrived by the end of day N (rows with an unreadable date are kept)."""
-    text = (value or "").strip()
-    bills_through = NEW_DAY - dt.timedelta(days=BILL_LAG_DAYS + 1)
-    try:
-        if how == "bill_epoch":
-            return dt.datetime.fromtimestamp(int(text), dt.UTC).date() <= bills_through
-        moment = dt.datetime.fromisoformat(text)
-    except (ValueError, OverflowError):
-        return True
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    if how == "bill_iso":
-        return moment.astimezone(dt.UTC).date() <= bills_through
-    return moment < CUTOFF
-
-
 def cut_landing(source: Path, target: Path) -> None:
     """The landing files as they stood at the end of day N: spans that had ended and CDC versions
     written before midnight, bills through day N-2 (the bill lags two days); invoices as generated."""
-    import pyarrow.compute as pc
-    import pyarrow.parquet as pq
-
     log(f"cutting {source.relative_to(REPO_ROOT)} at {CUTOFF.isoformat()} -> {target.relative_to(REPO_ROOT)}")
-    shutil.rmtree(target, ignore_errors=True)
-    target.mkdir(parents=True)
-    limit = int(CUTOFF.timestamp()) * 1_000_000_000
-    reader = pq.ParquetFile(source / "otel_spans.parquet")
-    writer = pq.ParquetWriter(
-        target / "otel_spans.parquet",
-        reader.schema_arrow,
-        compression="zstd",
-        use_dictionary=["name", "status_code", "resource_attributes"],
-    )
-    kept = 0
-    for i in range(reader.num_row_groups):
-        table = reader.read_row_group(i)
-        table = table.filter(pc.less(table["end_time_unix_nano"], limit))
-        kept += table.num_rows
-        writer.write_table(table, row_group_size=200_000)
-    writer.close()
-    counts = {"otel_spans": kept}
-    for name, (column, how) in CSV_CUT.items():
-        with open(source / f"{name}.csv", newline="", encoding="utf-8") as fin:
-            rows = csv.reader(fin)
-            header = next(rows)
-            index = header.index(column)
-            with open(target / f"{name}.csv", "w", newline="", encoding="utf-8") as fout:
-                out = csv.writer(fout, lineterminator="\n")
-                out.writerow(header)
-                n = 0
-                for row in rows:
-                    if _keep(row[index], how):
-                        out.writerow(row)
-                        n += 1
-        counts[name] = n
-    for name in CSV_COPY:
-        shutil.copyfile(source / f"{name}.csv", target / f"{name}.csv")
-    (target / "_cut.json").write_text(json.dumps({"cutoff": CUTOFF.isoformat(), "row_counts": counts}, indent=2))
+    landing_cut.cut_landing(source, target, CUTOFF, NEW_DAY - dt.timedelta(days=BILL_LAG_DAYS + 1))
 
 
 def point_landing(ds: DataSet, directory: Path) -> None:

@@ -2,7 +2,7 @@
     Parse a JSON object once into a typed value holding only the named keys, then read fields from it.
     DuckDB: json_transform into a STRUCT (one parse, typed fields); other adapters override both macros.
     keys: {json key: column name}; every field is read as text and typed by the caller (so a value of
-    the wrong type is quarantined rather than silently NULL). Invalid JSON gives NULL.
+    the wrong type is quarantined rather than silently NULL). Unreadable JSON gives NULL.
 -#}
 {% macro json_parse_object(expression, keys) -%}
     {{ return(adapter.dispatch('json_parse_object', 'token_ledger')(expression, keys)) }}
@@ -11,10 +11,9 @@
 {% macro default__json_parse_object(expression, keys) -%}
     {%- set fields = [] -%}
     {%- for key in keys -%}{%- do fields.append('"' ~ key ~ '": "VARCHAR"') -%}{%- endfor -%}
-    case
-        when {{ json_is_valid(expression) }}
-            then json_transform({{ expression }}, '{ {{- fields | join(", ") -}} }')
-    end
+    {#- one parse: NULL for unreadable text (a JSON array, string or number gives a struct of NULLs:
+        landing_json_unreadable tells those apart) -#}
+    try(json_transform({{ expression }}, '{ {{- fields | join(", ") -}} }'))
 {%- endmacro %}
 
 {% macro json_object_field(parsed, key) -%}

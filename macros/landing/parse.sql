@@ -18,7 +18,8 @@
     {%- elif landing_type == 'integer' -%}
         {#- a fractional value is unreadable as a count (a bare cast would round 1000.7 to 1001); no
             detour through a float, which would lose the last digits of nanosecond timestamps -#}
-        case when {{ dbt.position("'.'", text) }} = 0 then {{ landing_try_cast(text, 'bigint') }} end
+        {{ landing_integer(column, 'case when ' ~ dbt.position("'.'", text) ~ ' = 0 then '
+            ~ landing_try_cast(text, 'bigint') ~ ' end') }}
     {%- elif landing_type == 'decimal' -%}
         {#- NaN and Infinity read as numbers but are no amount or quantity -#}
         case
@@ -33,6 +34,30 @@
     {%- else -%}
         {{ exceptions.raise_compiler_error("unknown landing type " ~ landing_type ~ " for column " ~ column) }}
     {%- endif -%}
+{%- endmacro %}
+
+{#-
+    A landing integer: text_path reads it from its text. DuckDB: a Parquet column that is an integer
+    already is taken as it is (typeof() is folded when the query is planned, so the text path is not
+    even evaluated; at 10 M spans it was seconds of casting nanosecond timestamps to text and back).
+-#}
+{% macro landing_integer(column, text_path) -%}
+    {{ return(adapter.dispatch('landing_integer', 'token_ledger')(column, text_path)) }}
+{%- endmacro %}
+
+{% macro default__landing_integer(column, text_path) -%}
+    case
+        when typeof({{ column }}) in ('BIGINT', 'INTEGER', 'SMALLINT', 'TINYINT') then cast({{ column }} as bigint)
+        else {{ text_path }}
+    end
+{%- endmacro %}
+
+{% macro postgres__landing_integer(column, text_path) -%}
+    {{ text_path }}
+{%- endmacro %}
+
+{% macro spark__landing_integer(column, text_path) -%}
+    {{ text_path }}
 {%- endmacro %}
 
 {#- True when the column holds something that is not a readable value of its type. -#}
@@ -170,6 +195,33 @@
     coalesce(get_json_object({{ expression }}, '$') is not null and left(ltrim({{ expression }}), 1) = '{', false)
 {%- endmacro %}
 
+{#-
+    True when a landing JSON column holds text that is not a JSON object, given the column holding its
+    json_parse_object result. DuckDB: the parse (try(json_transform)) is NULL for unreadable text, and a
+    JSON array, string or number parses to a struct: valid JSON that does not start with a brace is no
+    object. Other engines check the text itself.
+-#}
+{% macro landing_json_unreadable(column, parsed) -%}
+    {{ return(adapter.dispatch('landing_json_unreadable', 'token_ledger')(column, parsed)) }}
+{%- endmacro %}
+
+{% macro default__landing_json_unreadable(column, parsed) -%}
+    (
+        case
+            when {{ parsed }} is null then {{ landing_text(column) }} is not null
+            else not (starts_with({{ column }}, '{') or regexp_matches({{ column }}, '^\s*[{]'))
+        end
+    )
+{%- endmacro %}
+
+{% macro postgres__landing_json_unreadable(column, parsed) -%}
+    {{ landing_is_unreadable(column, 'json') }}
+{%- endmacro %}
+
+{% macro spark__landing_json_unreadable(column, parsed) -%}
+    {{ landing_is_unreadable(column, 'json') }}
+{%- endmacro %}
+
 {#- A double that is a number: not NaN, not infinite. -#}
 {% macro is_finite_number(expression) -%}
     {{ return(adapter.dispatch('is_finite_number', 'token_ledger')(expression)) }}
@@ -228,7 +280,7 @@
     list (meta.accepted_values, compared case-insensitively) → 'unknown <column>'. Model-specific rules
     (negative tokens, ...) come as extra [condition, reason] pairs, checked after the generic ones.
 -#}
-{% macro landing_quarantine_reason(source_name, table_name, extra_checks=[]) -%}
+{% macro landing_quarantine_reason(source_name, table_name, extra_checks=[], parsed_json={}) -%}
     {%- set node = landing_source_node(source_name, table_name) -%}
     {%- set checks = [] -%}
     {%- for column in node.columns.values() if column.meta.get('required') -%}
@@ -236,7 +288,11 @@
     {%- endfor -%}
     {%- for column in node.columns.values() if column.data_type not in (none, 'text') -%}
         {%- set label = ('invalid json ' if column.data_type == 'json' else 'unparseable ') ~ column.name -%}
-        {%- do checks.append([landing_is_unreadable(column.name, column.data_type), label]) -%}
+        {%- if column.data_type == 'json' and column.name in parsed_json -%}
+            {%- do checks.append([landing_json_unreadable(column.name, parsed_json[column.name]), label]) -%}
+        {%- else -%}
+            {%- do checks.append([landing_is_unreadable(column.name, column.data_type), label]) -%}
+        {%- endif -%}
     {%- endfor -%}
     {%- for column in node.columns.values() if column.meta.get('accepted_values') -%}
         {%- set accepted = [] -%}
@@ -314,4 +370,29 @@
 {#- A bracketed path, so that a key with dots is one key (double quotes: a string literal on Spark). -#}
 {% macro spark__json_extract_text(expression, key) -%}
     get_json_object({{ expression }}, "$['{{ key }}']")
+{%- endmacro %}
+
+{#-
+    The span checks beyond the landing contract (metrics.md 2): an attribute number that cannot be read,
+    a negative token count or review minutes, cache tokens exceeding input tokens. numeric_attributes:
+    (column, attribute key, landing type); the attribute text is in <column>_text.
+-#}
+{% macro otel_span_checks(numeric_attributes) -%}
+    {%- set checks = [] -%}
+    {%- for name, key, landing_type in numeric_attributes -%}
+        {%- do checks.append([
+            landing_text(name ~ '_text') ~ ' is not null and ' ~ name ~ ' is null',
+            'unparseable ' ~ key,
+        ]) -%}
+    {%- endfor -%}
+    {%- do checks.append([
+        'input_tokens < 0 or output_tokens < 0 or cache_read_input_tokens < 0 or cache_creation_input_tokens < 0',
+        'negative token count',
+    ]) -%}
+    {%- do checks.append(['review_minutes < 0', 'negative review.minutes']) -%}
+    {%- do checks.append([
+        'coalesce(cache_read_input_tokens, 0) + coalesce(cache_creation_input_tokens, 0) > coalesce(input_tokens, 0)',
+        'cache tokens exceed input tokens',
+    ]) -%}
+    {{ return(checks) }}
 {%- endmacro %}

@@ -244,10 +244,12 @@ def build_project(
     extra_vars: Mapping[str, Any] | None = None,
     command: str = "build",
     extra_args: Sequence[str] = (),
+    fresh: bool = True,
 ) -> Build:
     """Copy the project into ``tmp_path/project`` and ``dbt build`` it on ``landing_dir`` into
     ``tmp_path/warehouse.duckdb``. Never raises on a failed build: check ``.success`` (or call
-    :func:`require_success`)."""
+    :func:`require_success`). ``fresh=False`` keeps the warehouse of an earlier build in ``tmp_path``
+    (an incremental run on top of it)."""
     landing_dir = Path(landing_dir).resolve()
     tmp_path = Path(tmp_path).resolve()
     if not landing_dir.is_dir():
@@ -258,7 +260,7 @@ def build_project(
     copy_project(project_dir, Path(seeds_dir).resolve() if seeds_dir is not None else None)
     database_path = tmp_path / "warehouse.duckdb"
     for stale in (database_path, database_path.with_name(database_path.name + ".wal")):
-        if stale.exists():
+        if fresh and stale.exists():
             stale.unlink()
 
     dbt_vars = {"raw_dir": str(landing_dir), **(extra_vars or {})}

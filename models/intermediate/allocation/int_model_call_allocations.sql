@@ -1,12 +1,26 @@
+{{ config(
+    materialized=large_grain_materialization(),
+    incremental_strategy='delete+insert',
+    unique_key=['span_id', 'token_type'],
+    pre_hook="{{ delete_window_traces('call_date') }}",
+) }}
+
+-- depends_on: {{ ref('stg_otel__spans') }}
+
 {#-
     Billed money allocated to model calls, per call and token type: B × f × tokens / Qt of its pool
     (metrics.md 3). A pool with no bill allocates nothing: its calls are unbilled for that token type.
+    Incremental: the calls of the window's traces (macros/incremental); the pools are always current, so
+    a bill that arrives within the window re-allocates its day.
 -#}
+
+{%- set since = incremental_since('call_date') %}
 
 with
 
 call_tokens as (
     select * from {{ ref('int_model_call_tokens') }}
+    where {{ in_window_traces('trace_id', since) }}
 ),
 
 pools as (
@@ -17,6 +31,9 @@ final as (
     select
         call_tokens.span_id,
         call_tokens.token_type,
+        call_tokens.trace_id,
+        call_tokens.team_id,
+        call_tokens.call_date,
         pools.pool_id,
         call_tokens.tokens,
         call_tokens.list_cost_usd,

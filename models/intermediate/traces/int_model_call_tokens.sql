@@ -1,13 +1,26 @@
+{{ config(
+    materialized=large_grain_materialization(),
+    incremental_strategy='delete+insert',
+    unique_key=['span_id', 'token_type'],
+    pre_hook="{{ delete_window_traces('call_date') }}",
+) }}
+
+-- depends_on: {{ ref('stg_otel__spans') }}
+
 {#-
     One row per model call and token type with a non-zero count, priced at the list price in force on
     the call's start date (halved for a batch call). A token type with no price leaves the call
     unpriced (metrics.md 2: a price is needed only for token types with a non-zero count).
+    Incremental: the calls of the window's traces (macros/incremental).
 -#}
+
+{%- set since = incremental_since('call_date') %}
 
 with
 
 calls as (
     select * from {{ ref('int_model_calls') }}
+    where {{ in_window_traces('trace_id', since) }}
 ),
 
 prices as (
@@ -18,6 +31,8 @@ by_type as (
     {%- for token_type in ['input', 'cached_input', 'cache_write', 'output'] %}
     select
         span_id,
+        trace_id,
+        team_id,
         provider,
         model,
         call_date,
@@ -33,6 +48,8 @@ by_type as (
 final as (
     select
         by_type.span_id,
+        by_type.trace_id,
+        by_type.team_id,
         by_type.provider,
         by_type.model,
         by_type.call_date,

@@ -1,14 +1,24 @@
+{{ config(
+    materialized=large_grain_materialization(),
+    incremental_strategy='delete+insert',
+    unique_key='span_id',
+    pre_hook="{{ delete_window_traces('call_date') }}",
+) }}
+
 {#-
     One row per model call (a span whose gen_ai.operation.name is chat, text_completion, generate_content
     or embeddings) with its tokens by type (metrics.md 2), its canonical model, and the trace context:
     the workflow of its root span and the team (the root's service team; a trace without a root falls
-    back to the call's own service).
+    back to the call's own service). Incremental: the calls of the window's traces (macros/incremental).
 -#}
+
+{%- set since = incremental_since('call_date') %}
 
 with
 
 spans as (
     select * from {{ ref('stg_otel__spans') }}
+    where {{ in_window_traces('trace_id', since) }}
 ),
 
 trace_roots as (
@@ -21,10 +31,6 @@ model_names as (
 
 services as (
     select * from {{ ref('services') }}
-),
-
-work_items as (
-    select * from {{ ref('int_work_items') }}
 ),
 
 calls as (
@@ -70,8 +76,6 @@ final as (
         trace_roots.is_run,
         trace_roots.work_item_type,
         trace_roots.work_item_id,
-        {# spend that reaches an outcome: the run names a work item the outcome systems know #}
-        coalesce(trace_roots.is_run, false) and work_items.work_item_id is not null as is_linked_to_work_item,
         calls.service_name,
         coalesce(
             case when trace_roots.has_root_span then trace_roots.team_id end,
@@ -95,10 +99,6 @@ final as (
             and calls.model_name = model_names.model_name
     left join services as call_services
         on calls.service_name = call_services.service_name
-    left join work_items
-        on
-            trace_roots.work_item_type = work_items.work_item_type
-            and trace_roots.work_item_id = work_items.work_item_id
 )
 
 select * from final

@@ -1,16 +1,44 @@
+{{ config(
+    materialized=large_grain_materialization(),
+    incremental_strategy='delete+insert',
+    unique_key='span_id',
+    pre_hook="{{ delete_window_traces('call_date') }}",
+) }}
+
+-- depends_on: {{ ref('stg_otel__spans') }}
+
 {#-
     One row per model call with its list cost (NULL when unpriced), the billed USD allocated to it over
     its token types, and the unpriced / unbilled flags: the costed call every downstream model reads.
+    Incremental: the calls of the window's traces (macros/incremental), and of the runs whose work item
+    has appeared in (or gone from) the outcome systems since their calls were written.
 -#}
+
+{%- set since = incremental_since('call_date') %}
+{%- set relinked_traces -%}
+    select previous.trace_id
+    from {{ this }} as previous
+    left join {{ ref('int_work_items') }} as work_items
+        on
+            previous.work_item_type = work_items.work_item_type
+            and previous.work_item_id = work_items.work_item_id
+    where previous.is_linked_to_run and previous.is_linked_to_work_item <> (work_items.work_item_id is not null)
+{%- endset %}
 
 with
 
 calls as (
     select * from {{ ref('int_model_calls') }}
+    where {{ in_window_traces('trace_id', since, relinked_traces) }}
 ),
 
 allocations as (
     select * from {{ ref('int_model_call_allocations') }}
+    where {{ in_window_traces('trace_id', since, relinked_traces) }}
+),
+
+work_items as (
+    select * from {{ ref('int_work_items') }}
 ),
 
 per_call as (
@@ -39,7 +67,8 @@ final as (
         calls.work_item_type,
         calls.work_item_id,
         calls.is_run as is_linked_to_run,
-        calls.is_linked_to_work_item,
+        {# spend that reaches an outcome: the run names a work item the outcome systems know #}
+        coalesce(calls.is_run, false) and work_items.work_item_id is not null as is_linked_to_work_item,
         calls.service_name,
         calls.is_batch,
         calls.is_error,
@@ -59,6 +88,10 @@ final as (
     from calls
     left join per_call
         on calls.span_id = per_call.span_id
+    left join work_items
+        on
+            calls.work_item_type = work_items.work_item_type
+            and calls.work_item_id = work_items.work_item_id
 )
 
 select * from final

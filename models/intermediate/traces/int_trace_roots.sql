@@ -1,13 +1,24 @@
+{{ config(
+    materialized=large_grain_materialization(),
+    incremental_strategy='delete+insert',
+    unique_key='trace_id',
+    pre_hook="{{ delete_window_traces('started_at') }}",
+) }}
+
 {#-
     One row per trace: its root span (no parent; the earliest if a trace has several), the team of the
     root's service, and the work item the root names. A trace whose root carries work_item.type and
     work_item.id is a run (metrics.md 4); a trace without a root span is kept with has_root_span false.
+    Incremental: the traces with a span in the window are recomputed whole (macros/incremental).
 -#}
+
+{%- set since = incremental_since('started_at') %}
 
 with
 
 spans as (
     select * from {{ ref('stg_otel__spans') }}
+    where {{ in_window_traces('trace_id', since) }}
 ),
 
 services as (

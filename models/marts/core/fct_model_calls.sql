@@ -1,4 +1,9 @@
-{#- One row per model call: tokens by type, list cost, and the billed money allocated to it. -#}
+{#-
+    One row per model call: tokens by type, list cost, and the billed money allocated to it. A view: the
+    costed calls are already a table (incremental), and a second copy of millions of rows buys nothing.
+-#}
+
+{{ config(materialized='view') }}
 
 with
 

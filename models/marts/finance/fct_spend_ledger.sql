@@ -16,10 +16,6 @@ call_allocations as (
     select * from {{ ref('int_model_call_allocations') }}
 ),
 
-calls as (
-    select * from {{ ref('int_model_calls') }}
-),
-
 pools as (
     select * from {{ ref('int_allocation_pools') }}
 ),
@@ -32,11 +28,9 @@ quarantine as (
 pool_team_shares as (
     select
         call_allocations.pool_id,
-        calls.team_id,
+        call_allocations.team_id,
         sum(call_allocations.tokens) / max(pools.traced_tokens) as token_share
     from call_allocations
-    inner join calls
-        on call_allocations.span_id = calls.span_id
     inner join pools
         on call_allocations.pool_id = pools.pool_id
     where pools.has_bill and pools.traced_tokens <> 0

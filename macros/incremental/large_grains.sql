@@ -1,0 +1,118 @@
+{#-
+    Incremental processing of the large grains: span deliveries, traces, model calls, runs.
+
+    Each incremental model re-derives a window and replaces it whole: a pre-hook deletes the window's rows
+    from the model's table, the model selects the window again from upstream, and dbt appends it. The
+    window starts `lookback_days` (the one var, in dbt_project.yml) before the latest date already in the
+    model's own table, so late spans, late bills and late CDC versions up to that age are picked up, and a
+    model that missed a run catches up by itself. Span deliveries are windowed by span start date; the
+    trace-grained and call-grained models recompute every trace that has a span in the window, whole (a
+    trace that straddles the window's start is never half-counted). Data older than the window, a change
+    of reference seeds (prices, aliases, services) or of the code needs `dbt build --full-refresh`.
+
+    Spark (dbt-spark on Parquet) has no delete: there these models are plain tables.
+-#}
+
+{#- The materialization of a large-grain model: incremental where the engine can delete rows. -#}
+{% macro large_grain_materialization() -%}
+    {{ return(adapter.dispatch('large_grain_materialization', 'token_ledger')()) }}
+{%- endmacro %}
+
+{% macro default__large_grain_materialization() -%}
+    {{ return('incremental') }}
+{%- endmacro %}
+
+{% macro spark__large_grain_materialization() -%}
+    {{ return('table') }}
+{%- endmacro %}
+
+{#-
+    The first date of the window to reprocess, as a SQL date literal: the latest `date_column` in the
+    model's own table minus var('lookback_days'). None on a full build, or when the table is empty (then
+    the model selects everything). Evaluated while the model compiles and while its pre-hook renders,
+    both before anything is deleted, so the two agree.
+-#}
+{% macro incremental_since(date_column) -%}
+    {#- a unit test renders the model without a relation of its own: a full build -#}
+    {%- if not execute or this is none or not is_incremental() -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set lookback = var('lookback_days') | int -%}
+    {%- if lookback < 0 -%}
+        {{ exceptions.raise_compiler_error("var lookback_days must be 0 or more, got " ~ var('lookback_days')) }}
+    {%- endif -%}
+    {%- set result = run_query('select max(' ~ date_column ~ ') from ' ~ this) -%}
+    {%- set latest = result.columns[0].values()[0] -%}
+    {%- if latest is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- if latest is string -%}
+        {%- set latest = modules.datetime.date.fromisoformat(latest[:10]) -%}
+    {%- elif latest.date is defined -%}
+        {%- set latest = latest.date() -%}
+    {%- endif -%}
+    {%- set since = latest - modules.datetime.timedelta(days=lookback) -%}
+    {{ return("cast('" ~ since.isoformat() ~ "' as date)") }}
+{%- endmacro %}
+
+{#- The traces with a good span that started in the window (their every row is recomputed). -#}
+{% macro window_traces(since) -%}
+    select distinct trace_id
+    from {{ ref('stg_otel__spans') }}
+    where started_at >= {{ since }}
+{%- endmacro %}
+
+{#-
+    Pre-hook of a trace-grained or call-grained model: delete the window's traces (those with a span in
+    the window, and those whose own `date_column` is in it: a trace that vanished upstream goes too).
+    extra_traces: SQL selecting more trace_ids to recompute (the model selects them as well).
+-#}
+{% macro delete_window_traces(date_column, extra_traces=none) -%}
+    {%- set since = incremental_since(date_column) -%}
+    {%- if since is none -%}
+        select 1
+    {%- else -%}
+        delete from {{ this }}
+        where
+            {{ date_column }} >= {{ since }}
+            or trace_id in ({{ window_traces(since) }})
+            {%- if extra_traces %}
+            or trace_id in ({{ extra_traces }})
+            {%- endif %}
+    {%- endif -%}
+{%- endmacro %}
+
+{#-
+    The filter a trace-grained or call-grained model puts on its input: only the window's traces on an
+    incremental run (nothing on a full build). trace_column: the input's trace id column.
+-#}
+{% macro in_window_traces(trace_column, since, extra_traces=none) -%}
+    {%- if since is none -%}
+        true
+    {%- else -%}
+        (
+            {{ trace_column }} in ({{ window_traces(since) }})
+            {%- if extra_traces %}
+            or {{ trace_column }} in ({{ extra_traces }})
+            {%- endif %}
+        )
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Pre-hook of the span deliveries: delete the window's dates, and the undated (quarantined) rows. -#}
+{% macro delete_window_dates(date_column) -%}
+    {%- set since = incremental_since(date_column) -%}
+    {%- if since is none -%}
+        select 1
+    {%- else -%}
+        delete from {{ this }} where {{ date_column }} >= {{ since }} or {{ date_column }} is null
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The window filter of the span deliveries (nothing on a full build): a start time in the window, or
+    none that can be read (those rows are quarantined, and re-read on every run). -#}
+{% macro window_dates_filter(timestamp_expression, since) -%}
+    {%- if since is not none -%}
+        where {{ timestamp_expression }} is null or cast({{ timestamp_expression }} as date) >= {{ since }}
+    {%- endif -%}
+{%- endmacro %}
