@@ -28,23 +28,3 @@
     {%- for part in parts -%}{%- do coalesced.append('coalesce(' ~ part ~ ", '')") -%}{%- endfor -%}
     concat({{ coalesced | join(', ') }})
 {%- endmacro %}
-
-{#-
-    Written between a CTE's name and its body (`name as {{ inline_cte() }} (...)`) where a CTE read by
-    two branches must not be buffered whole: DuckDB materializes such a CTE (at 10 M spans, gigabytes of
-    parsed attributes), and inlined each branch reads only its own rows. PostgreSQL keeps its default (a
-    volatile parse must stay materialized there); Spark has no such syntax.
--#}
-{% macro inline_cte() -%}
-    {{ return(adapter.dispatch('inline_cte', 'token_ledger')()) }}
-{%- endmacro %}
-
-{% macro default__inline_cte() -%}
-    not materialized
-{%- endmacro %}
-
-{% macro postgres__inline_cte() -%}
-{%- endmacro %}
-
-{% macro spark__inline_cte() -%}
-{%- endmacro %}

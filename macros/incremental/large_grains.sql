@@ -59,39 +59,62 @@
 {% macro window_traces(since) -%}
     select distinct trace_id
     from {{ ref('stg_otel__spans') }}
-    where started_at >= {{ since }}
+    where span_date >= {{ since }}
+{%- endmacro %}
+
+{#-
+    The first date any span of the window's traces started on (a trace can begin before the window): the
+    rows of those traces are all on or after it, so a filter on it lets the engine skip the older part of
+    every table (DuckDB's zone maps) before it looks for the traces themselves. A SQL date literal.
+-#}
+{% macro window_read_from(since) -%}
+    {%- set query -%}
+        select min(span_date) from {{ ref('stg_otel__spans') }}
+        where trace_id in ({{ window_traces(since) }})
+    {%- endset -%}
+    {%- set first = run_query(query).columns[0].values()[0] -%}
+    {%- if first is none -%}
+        {{ return(since) }}
+    {%- endif -%}
+    {%- if first is string -%}
+        {%- set first = modules.datetime.date.fromisoformat(first[:10]) -%}
+    {%- elif first.date is defined -%}
+        {%- set first = first.date() -%}
+    {%- endif -%}
+    {{ return("cast('" ~ first.isoformat() ~ "' as date)") }}
 {%- endmacro %}
 
 {#-
     Pre-hook of a trace-grained or call-grained model: delete the window's traces (those with a span in
     the window, and those whose own `date_column` is in it: a trace that vanished upstream goes too).
-    extra_traces: SQL selecting more trace_ids to recompute (the model selects them as well).
 -#}
-{% macro delete_window_traces(date_column, extra_traces=none) -%}
+{% macro delete_window_traces(date_column) -%}
     {%- set since = incremental_since(date_column) -%}
     {%- if since is none -%}
         select 1
     {%- else -%}
         delete from {{ this }}
         where
-            {{ date_column }} >= {{ since }}
-            or trace_id in ({{ window_traces(since) }})
-            {%- if extra_traces %}
-            or trace_id in ({{ extra_traces }})
-            {%- endif %}
+            {{ date_column }} >= {{ window_read_from(since) }}
+            and ({{ date_column }} >= {{ since }} or trace_id in ({{ window_traces(since) }}))
     {%- endif -%}
 {%- endmacro %}
 
 {#-
-    The filter a trace-grained or call-grained model puts on its input: only the window's traces on an
-    incremental run (nothing on a full build). trace_column: the input's trace id column.
+    The filter a trace-grained or call-grained model puts on its input: only the rows of the window's
+    traces on an incremental run (nothing on a full build). trace_column, date_column: the input's trace id
+    and its date (span, call or trace start). extra_traces: SQL selecting more trace_ids to recompute
+    whatever their date (replaced through the model's unique key).
 -#}
-{% macro in_window_traces(trace_column, since, extra_traces=none) -%}
+{% macro in_window_traces(trace_column, date_column, since, extra_traces=none) -%}
     {%- if since is none -%}
         true
     {%- else -%}
         (
-            {{ trace_column }} in ({{ window_traces(since) }})
+            (
+                {{ date_column }} >= {{ window_read_from(since) }}
+                and {{ trace_column }} in ({{ window_traces(since) }})
+            )
             {%- if extra_traces %}
             or {{ trace_column }} in ({{ extra_traces }})
             {%- endif %}

@@ -32,7 +32,7 @@ BUILD_ARGS = ("--exclude-resource-type", "unit_test")
 TOLERANCE = 1e-9
 LOOKBACK_DAYS = 3  # dbt_project.yml var lookback_days
 INCREMENTAL_MODELS = (
-    "base_otel__spans",
+    "base_otel__span_deliveries",
     "int_trace_roots",
     "int_model_calls",
     "int_model_call_tokens",

@@ -20,7 +20,7 @@ with
 
 call_tokens as (
     select * from {{ ref('int_model_call_tokens') }}
-    where {{ in_window_traces('trace_id', since) }}
+    where {{ in_window_traces('trace_id', 'call_date', since) }}
 ),
 
 pools as (

@@ -18,17 +18,17 @@ with
 
 trace_roots as (
     select * from {{ ref('int_trace_roots') }}
-    where is_run and {{ in_window_traces('trace_id', since) }}
+    where is_run and {{ in_window_traces('trace_id', 'started_at', since) }}
 ),
 
 spans as (
     select * from {{ ref('stg_otel__spans') }}
-    where {{ in_window_traces('trace_id', since) }}
+    where {{ in_window_traces('trace_id', 'span_date', since) }}
 ),
 
 calls as (
     select * from {{ ref('int_model_calls_costed') }}
-    where {{ in_window_traces('trace_id', since) }}
+    where {{ in_window_traces('trace_id', 'call_date', since) }}
 ),
 
 call_totals as (

@@ -20,7 +20,7 @@ with
 
 calls as (
     select * from {{ ref('int_model_calls') }}
-    where {{ in_window_traces('trace_id', since) }}
+    where {{ in_window_traces('trace_id', 'call_date', since) }}
 ),
 
 prices as (

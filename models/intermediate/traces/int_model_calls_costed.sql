@@ -29,12 +29,12 @@ with
 
 calls as (
     select * from {{ ref('int_model_calls') }}
-    where {{ in_window_traces('trace_id', since, relinked_traces) }}
+    where {{ in_window_traces('trace_id', 'call_date', since, relinked_traces) }}
 ),
 
 allocations as (
     select * from {{ ref('int_model_call_allocations') }}
-    where {{ in_window_traces('trace_id', since, relinked_traces) }}
+    where {{ in_window_traces('trace_id', 'call_date', since, relinked_traces) }}
 ),
 
 work_items as (

@@ -18,7 +18,7 @@ with
 
 spans as (
     select * from {{ ref('stg_otel__spans') }}
-    where {{ in_window_traces('trace_id', since) }}
+    where {{ in_window_traces('trace_id', 'span_date', since) }}
 ),
 
 services as (

@@ -15,6 +15,7 @@ final as (
         status_code,
         started_at,
         ended_at,
+        span_date,
         start_time_unix_nano,
         end_time_unix_nano,
         service_name,

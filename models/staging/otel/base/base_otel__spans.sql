@@ -1,206 +1,31 @@
-{{ config(
-    materialized=large_grain_materialization(),
-    incremental_strategy='append',
-    pre_hook="{{ delete_window_dates('span_date') }}",
-) }}
-
 {#-
-    Every span delivery, typed, with its quarantine reason and duplicate flag. The JSON attributes are
-    parsed once, into typed columns, and only the keys the project reads: prompts, completions, tool
-    arguments and user ids in the same JSON never leave this model (PERFORMANCE.md: parsing once is
-    the main lever; privacy: nothing else downstream can see them).
-
-    Incremental: a run re-reads the deliveries whose start date is in the window (var lookback_days) and
-    those with no readable start time, and replaces them (macros/incremental/large_grains.sql).
-
-    Cost at 10 M spans: the JSON text is parsed once, without being copied first (no trim: the parser
-    skips blanks), the row fingerprint is computed only where it is read (quarantined rows, spans
-    delivered more than once), and only the deliveries of keys delivered more than once are ranked.
+    Every span delivery (base_otel__span_deliveries) with its duplicate flag: of several good deliveries of
+    one span, the one with the latest end time is kept (metrics.md 12), ties broken by the row
+    fingerprint. Only the deliveries of keys delivered more than once are ranked (at-least-once delivery
+    makes them rare); a view, so the ten million others are not copied again.
 -#}
 
-{%- set span_attributes = {
-    'gen_ai.operation.name': 'operation_name',
-    'gen_ai.provider.name': 'provider_name',
-    'gen_ai.system': 'legacy_system_name',
-    'gen_ai.request.model': 'request_model',
-    'gen_ai.response.model': 'response_model',
-    'gen_ai.usage.input_tokens': 'input_tokens_text',
-    'gen_ai.usage.output_tokens': 'output_tokens_text',
-    'gen_ai.usage.cache_read.input_tokens': 'cache_read_input_tokens_text',
-    'gen_ai.usage.cache_creation.input_tokens': 'cache_creation_input_tokens_text',
-    'gen_ai.request.service_tier': 'service_tier',
-    'gen_ai.tool.name': 'tool_name',
-    'error.type': 'error_type',
-    'work_item.type': 'work_item_type',
-    'work_item.id': 'work_item_id',
-    'workflow.name': 'workflow_name',
-    'workflow.step': 'workflow_step',
-    'review.outcome': 'review_outcome',
-    'review.minutes': 'review_minutes_text',
-} -%}
-{%- set resource_attributes = {'service.name': 'service_name'} -%}
-{%- set numeric_attributes = [
-    ('input_tokens', 'gen_ai.usage.input_tokens', 'integer'),
-    ('output_tokens', 'gen_ai.usage.output_tokens', 'integer'),
-    ('cache_read_input_tokens', 'gen_ai.usage.cache_read.input_tokens', 'integer'),
-    ('cache_creation_input_tokens', 'gen_ai.usage.cache_creation.input_tokens', 'integer'),
-    ('review_minutes', 'review.minutes', 'decimal'),
-] -%}
-{%- set start_nanos = landing_value('start_time_unix_nano', 'integer') -%}
-{%- set output_columns = [
-    'landing_row_hash', 'trace_id', 'span_id', 'parent_span_id', 'span_name', 'start_time_unix_nano',
-    'end_time_unix_nano', 'started_at', 'ended_at', 'span_date', 'status_code', 'service_name',
-    'operation_name', 'provider_name', 'request_model', 'response_model', 'input_tokens', 'output_tokens',
-    'cache_read_input_tokens', 'cache_creation_input_tokens', 'service_tier', 'tool_name', 'error_type',
-    'work_item_type', 'work_item_id', 'workflow_name', 'workflow_step', 'review_outcome', 'review_minutes',
-    'quarantine_reason',
-] -%}
-{%- set since = incremental_since('span_date') %}
+{{ config(materialized='view') }}
 
 with
 
-landing as (
-    select * from {{ source('otel', 'spans') }}
-),
-
-{# a second, narrow read of the same table (each CTE is read once: DuckDB would buffer a CTE read twice) #}
-landing_keys as (
-    select * from {{ source('otel', 'spans') }}
-),
-
-source as (
-    select
-        trace_id,
-        span_id,
-        parent_span_id,
-        name,
-        start_time_unix_nano,
-        end_time_unix_nano,
-        status_code,
-        attributes,
-        resource_attributes,
-        {{ landing_text('trace_id') }} as key_trace_id,
-        {{ landing_text('span_id') }} as key_span_id,
-        {{ start_nanos }} as key_start_nanos
-    from landing
-    {{ window_dates_filter(timestamp_from_unix_nanos(start_nanos), since) }}
-),
-
-{# keys delivered more than once (at-least-once delivery makes them rare): only these are ranked #}
-repeated_keys as (
-    select
-        {{ landing_text('trace_id') }} as key_trace_id,
-        {{ landing_text('span_id') }} as key_span_id
-    from landing_keys
-    {{ window_dates_filter(timestamp_from_unix_nanos(start_nanos), since) }}
-    group by 1, 2
-    having count(*) > 1
-),
-
-parsed as {{ inline_cte() }} (
-    select
-        source.*,
-        repeated_keys.key_span_id is not null as is_repeated_key,
-        {{ json_parse_object('cast(source.attributes as ' ~ dbt.type_string() ~ ')', span_attributes) }}
-            as attributes_object,
-        {{ json_parse_object('cast(source.resource_attributes as ' ~ dbt.type_string() ~ ')', resource_attributes) }}
-            as resource_attributes_object
-    from source
-    left join repeated_keys
-        on
-            source.key_trace_id = repeated_keys.key_trace_id
-            and source.key_span_id = repeated_keys.key_span_id
-),
-
-extracted as (
-    select
-        {%- for key, name in span_attributes.items() %}
-        {{ json_object_field('attributes_object', key) }} as {{ name }},
-        {%- endfor %}
-        {%- for key, name in resource_attributes.items() %}
-        {{ json_object_field('resource_attributes_object', key) }} as {{ name }},
-        {%- endfor %}
-        *
-    from parsed
-),
-
-numbers as (
-    select
-        {%- for name, key, landing_type in numeric_attributes %}
-        {{ landing_value(name ~ '_text', landing_type) }} as {{ name }},
-        {%- endfor %}
-        *
-    from extracted
-),
-
-checked as (
-    select
-        *,
-        {{ landing_quarantine_reason(
-            'otel',
-            'spans',
-            parsed_json={'attributes': 'attributes_object', 'resource_attributes': 'resource_attributes_object'},
-            extra_checks=otel_span_checks(numeric_attributes),
-        ) }} as quarantine_reason
-    from numbers
-),
-
-typed as {{ inline_cte() }} (
-    select
-        case
-            when quarantine_reason is not null or is_repeated_key then {{ landing_row_hash('otel', 'spans') }}
-        end as landing_row_hash,
-        key_trace_id as trace_id,
-        key_span_id as span_id,
-        {{ landing_text('parent_span_id') }} as parent_span_id,
-        {{ landing_text('name') }} as span_name,
-        key_start_nanos as start_time_unix_nano,
-        {{ landing_value('end_time_unix_nano', 'integer') }} as end_time_unix_nano,
-        {{ timestamp_from_unix_nanos('key_start_nanos') }} as started_at,
-        {{ timestamp_from_unix_nanos(landing_value('end_time_unix_nano', 'integer')) }} as ended_at,
-        cast({{ timestamp_from_unix_nanos('key_start_nanos') }} as date) as span_date,
-        coalesce(upper({{ landing_text('status_code') }}), 'STATUS_CODE_UNSET') as status_code,
-        service_name,
-        operation_name,
-        lower(coalesce(provider_name, legacy_system_name)) as provider_name,
-        request_model,
-        response_model,
-        input_tokens,
-        output_tokens,
-        cache_read_input_tokens,
-        cache_creation_input_tokens,
-        lower(service_tier) as service_tier,
-        tool_name,
-        error_type,
-        work_item_type,
-        work_item_id,
-        workflow_name,
-        workflow_step,
-        review_outcome,
-        review_minutes,
-        quarantine_reason,
-        is_repeated_key
-    from checked
+deliveries as (
+    select * from {{ ref('base_otel__span_deliveries') }}
 ),
 
 single_deliveries as (
     select
-        {%- for column in output_columns %}
-        {{ column }},
-        {%- endfor %}
+        *,
         false as is_duplicate
-    from typed
+    from deliveries
     where not is_repeated_key
 ),
 
 repeated_deliveries as (
     select
-        {%- for column in output_columns %}
-        {{ column }},
-        {%- endfor %}
-        {# at-least-once delivery: the delivery with the latest end time wins (metrics.md 12) #}
+        *,
         {{ landing_duplicate_flag('trace_id, span_id', 'end_time_unix_nano desc nulls last') }} as is_duplicate
-    from typed
+    from deliveries
     where is_repeated_key
 ),
 
