@@ -5,7 +5,7 @@
     pre_hook="{{ delete_window_traces('call_date') }}",
 ) }}
 
--- depends_on: {{ ref('stg_otel__spans') }}
+-- depends_on: {{ ref('int_trace_roots') }}
 
 {#-
     Billed money allocated to model calls, per call and token type: B × f × tokens / Qt of its pool

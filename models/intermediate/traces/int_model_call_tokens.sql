@@ -5,7 +5,7 @@
     pre_hook="{{ delete_window_traces('call_date') }}",
 ) }}
 
--- depends_on: {{ ref('stg_otel__spans') }}
+-- depends_on: {{ ref('int_trace_roots') }}
 
 {#-
     One row per model call and token type with a non-zero count, priced at the list price in force on

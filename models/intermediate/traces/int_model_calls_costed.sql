@@ -5,7 +5,7 @@
     pre_hook="{{ delete_window_traces('call_date') }}",
 ) }}
 
--- depends_on: {{ ref('stg_otel__spans') }}
+-- depends_on: {{ ref('int_trace_roots') }}
 
 {#-
     One row per model call with its list cost (NULL when unpriced), the billed USD allocated to it over

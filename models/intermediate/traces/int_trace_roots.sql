@@ -48,6 +48,8 @@ traces as (
         trace_id,
         min(started_at) as first_span_started_at,
         max(ended_at) as last_span_ended_at,
+        min(span_date) as first_span_date,
+        max(span_date) as last_span_date,
         count(*) as spans
     from spans
     group by 1
@@ -69,7 +71,10 @@ final as (
         roots.work_item_type is not null and roots.work_item_id is not null as is_run,
         coalesce(roots.started_at, traces.first_span_started_at) as started_at,
         coalesce(roots.ended_at, traces.last_span_ended_at) as ended_at,
-        traces.spans
+        traces.spans,
+        {# the incremental runs of the models after this one find the window's traces by these #}
+        traces.first_span_date,
+        traces.last_span_date
     from traces
     left join roots
         on

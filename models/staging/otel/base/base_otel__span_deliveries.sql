@@ -82,7 +82,7 @@ source as (
         {{ landing_text('span_id') }} as key_span_id,
         {{ start_nanos }} as key_start_nanos
     from landing
-    {{ window_dates_filter(timestamp_from_unix_nanos(start_nanos), since) }}
+    {{ window_dates_filter(timestamp_from_unix_nanos(start_nanos), since, 'start_time_unix_nano') }}
 ),
 
 {# keys delivered more than once (at-least-once delivery makes them rare): only these are ranked #}
@@ -91,7 +91,7 @@ repeated_keys as (
         {{ landing_text('trace_id') }} as key_trace_id,
         {{ landing_text('span_id') }} as key_span_id
     from landing_keys
-    {{ window_dates_filter(timestamp_from_unix_nanos(start_nanos), since) }}
+    {{ window_dates_filter(timestamp_from_unix_nanos(start_nanos), since, 'start_time_unix_nano') }}
     group by 1, 2
     having count(*) > 1
 ),
