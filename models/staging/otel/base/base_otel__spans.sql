@@ -41,4 +41,5 @@ final as (
     select * from repeated_deliveries
 )
 
-select * from final  -- noqa: AM04 (both branches are base_otel__span_deliveries plus is_duplicate)
+{# both branches: the columns of base_otel__span_deliveries, then is_duplicate #}
+select * from final  -- noqa: AM04
