@@ -827,7 +827,9 @@ def write_results(results: list[SizeResult], state: str, args: argparse.Namespac
         f"- machine: {m.get('nproc')} CPUs ({m.get('cpu', '?')}), {m.get('memory', '?')} RAM, Linux {m.get('kernel')}",
         f"- software: Python {m.get('python')}, DuckDB {m.get('duckdb')}, dbt-core {m.get('dbt-core', '?')}, "
         f"dbt-duckdb {m.get('dbt-duckdb', '?')}, pyarrow {m.get('pyarrow')}; dbt threads 2 (profiles.yml); DuckDB",
-        "  defaults everywhere (memory limit 80 % of RAM, one thread per CPU)",
+        "  one thread per CPU; memory limit "
+        + os.environ.get("DBT_DUCKDB_MEMORY_LIMIT", "4GB")
+        + " for dbt (profiles.yml), DuckDB's default (80 % of RAM) for the hand query",
         "",
         "## Ratios and memory",
         "",
