@@ -1,5 +1,5 @@
 # token_ledger: two commands from a fresh clone.
-#   make build   install everything, generate the demo landing data if absent, dbt build
+#   make build   install everything, generate the demo landing data if absent, dbt build --full-refresh
 #   make test    the whole suite: dbt build (models + data tests + unit tests), pytest, sqlfluff, ruff
 
 SHELL := /bin/bash
@@ -32,7 +32,7 @@ $(DEMO_DIR)/_expected.json: scripts/generate_landing.py $(wildcard seeds/*.csv) 
 
 dbt-build: venv demo
 	mkdir -p target
-	$(BIN)/dbt build --fail-fast
+	$(BIN)/dbt build --full-refresh --fail-fast
 
 pytest: venv demo
 	$(BIN)/pytest tests/pytest
@@ -100,7 +100,7 @@ postgres-load: postgres-venv postgres-server demo
 	$(PG_LOCAL) $(BIN)/python scripts/load_warehouse.py --landing $(DEMO_DIR)
 
 postgres-build: postgres-load
-	$(PG_LOCAL) $(BIN)/dbt build --target postgres --fail-fast --target-path target/postgres-dbt
+	$(PG_LOCAL) $(BIN)/dbt build --target postgres --full-refresh --fail-fast --target-path target/postgres-dbt
 
 test-postgres: dbt-build postgres-build
 	$(PG_LOCAL) TOKEN_LEDGER_POSTGRES_BUILD=1 $(BIN)/pytest tests/pytest/test_postgres_parity.py
@@ -136,7 +136,7 @@ spark-load: spark-venv demo
 	$(SPARK_LOCAL) $(BIN)/python scripts/load_warehouse.py --target spark --landing $(DEMO_DIR)
 
 spark-build: spark-load
-	$(SPARK_LOCAL) $(BIN)/dbt build --target spark --fail-fast --target-path target/spark-dbt
+	$(SPARK_LOCAL) $(BIN)/dbt build --target spark --full-refresh --fail-fast --target-path target/spark-dbt
 
 test-spark: dbt-build spark-build
 	$(SPARK_LOCAL) TOKEN_LEDGER_SPARK_BUILD=1 $(BIN)/pytest tests/pytest/test_spark_parity.py

@@ -11,13 +11,21 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import math
+import os
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+import duckdb
 
 ABS_TOLERANCE = 1e-9
 REL_TOLERANCE = 1e-12
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+# the DuckDB build every other engine is compared with (make dbt-build)
+DUCKDB_PATH = Path(os.environ.get("DBT_DUCKDB_PATH", PROJECT_ROOT / "target" / "token_ledger.duckdb"))
+RAW_SCHEMA = "raw"
 
 
 @dataclass
@@ -106,3 +114,38 @@ def compare(name: str, expected: Relation, actual: Relation, max_report: int = 1
     if reported > max_report:
         problems.append(f"{name}: {reported - max_report} more value differences")
     return problems
+
+
+def duckdb_relations(schema: str, enabled: bool) -> list[str]:
+    """The relations of a schema of the DuckDB build, read at collection time: only when the engine's
+    module runs (``enabled``), since the file may be another build's, locked."""
+    if not enabled or not DUCKDB_PATH.exists():
+        return []
+    connection = duckdb.connect(str(DUCKDB_PATH), read_only=True)
+    try:
+        return [
+            name
+            for (name,) in connection.execute(
+                "select table_name from information_schema.tables where table_schema = ? order by 1", [schema]
+            ).fetchall()
+        ]
+    finally:
+        connection.close()
+
+
+def read_duckdb(connection: duckdb.DuckDBPyConnection, schema: str, name: str) -> Relation:
+    """One relation of the DuckDB build; landing columns as text, as the loader writes them (an empty
+    field is NULL)."""
+    described = connection.execute(
+        "select lower(column_name), data_type from information_schema.columns"
+        " where table_schema = ? and table_name = ? order by ordinal_position",
+        [schema, name],
+    ).fetchall()
+    columns = [column for column, _ in described]
+    if schema == RAW_SCHEMA:
+        selected = ", ".join(f"nullif(cast(\"{column}\" as varchar), '')" for column in columns)
+        rows = connection.execute(f'select {selected} from "{schema}"."{name}"').fetchall()
+        return Relation(columns, [False] * len(columns), rows)
+    is_float = [data_type in ("DOUBLE", "FLOAT", "REAL") for _, data_type in described]
+    rows = connection.execute(f'select * from "{schema}"."{name}"').fetchall()
+    return Relation(columns, is_float, rows)

@@ -14,15 +14,11 @@ from __future__ import annotations
 import os
 import sys
 import time
-from pathlib import Path
 
 import duckdb
+import parity
 import pytest
-from parity import Relation, compare
-
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-DUCKDB_PATH = Path(os.environ.get("DBT_DUCKDB_PATH", PROJECT_ROOT / "target" / "token_ledger.duckdb"))
-RAW_SCHEMA = "raw"
+from parity import DUCKDB_PATH, PROJECT_ROOT, RAW_SCHEMA, Relation, compare, read_duckdb
 
 ENABLED = os.environ.get("TOKEN_LEDGER_SPARK_BUILD") == "1"
 
@@ -56,35 +52,7 @@ def spark():
 
 
 def duckdb_relations(schema: str) -> list[str]:
-    # read at collection time: only when the module runs (the file may be another build's, locked)
-    if not ENABLED or not DUCKDB_PATH.exists():
-        return []
-    connection = duckdb.connect(str(DUCKDB_PATH), read_only=True)
-    try:
-        return [
-            name
-            for (name,) in connection.execute(
-                "select table_name from information_schema.tables where table_schema = ? order by 1", [schema]
-            ).fetchall()
-        ]
-    finally:
-        connection.close()
-
-
-def read_duckdb(connection, schema: str, name: str) -> Relation:
-    described = connection.execute(
-        "select lower(column_name), data_type from information_schema.columns"
-        " where table_schema = ? and table_name = ? order by ordinal_position",
-        [schema, name],
-    ).fetchall()
-    columns = [column for column, _ in described]
-    if schema == RAW_SCHEMA:
-        selected = ", ".join(f"nullif(cast(\"{column}\" as varchar), '')" for column in columns)
-        rows = connection.execute(f'select {selected} from "{schema}"."{name}"').fetchall()
-        return Relation(columns, [False] * len(columns), rows)
-    is_float = [data_type in ("DOUBLE", "FLOAT", "REAL") for _, data_type in described]
-    rows = connection.execute(f'select * from "{schema}"."{name}"').fetchall()
-    return Relation(columns, is_float, rows)
+    return parity.duckdb_relations(schema, ENABLED)
 
 
 def read_spark(session, schema: str, name: str) -> Relation:

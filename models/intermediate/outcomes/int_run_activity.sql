@@ -1,6 +1,7 @@
 {{ config(
     materialized=large_grain_materialization(),
     incremental_strategy='delete+insert',
+    on_schema_change='fail',
     unique_key='trace_id',
     pre_hook="{{ delete_window_traces('started_at') }}",
 ) }}

@@ -1,6 +1,7 @@
 {{ config(
     materialized=large_grain_materialization(),
     incremental_strategy='delete+insert',
+    on_schema_change='fail',
     unique_key=['span_id', 'token_type'],
     pre_hook="{{ delete_window_traces('call_date') }}",
 ) }}

@@ -1,6 +1,7 @@
 {{ config(
     materialized=large_grain_materialization(),
     incremental_strategy='append',
+    on_schema_change='fail',
     pre_hook="{{ delete_window_dates('span_date') }}",
 ) }}
 
