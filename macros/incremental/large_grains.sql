@@ -26,11 +26,29 @@
     {{ return('table') }}
 {%- endmacro %}
 
+{#- A date as a SQL literal. -#}
+{% macro sql_date(day) -%}
+    cast('{{ day.isoformat() }}' as date)
+{%- endmacro %}
+
+{#- The date in the first cell of a query's result (a date, a timestamp or ISO text), or none. -#}
+{% macro query_date(query) -%}
+    {%- set value = run_query(query).columns[0].values()[0] -%}
+    {%- if value is none -%}
+        {{ return(none) }}
+    {%- elif value is string -%}
+        {{ return(modules.datetime.date.fromisoformat(value[:10])) }}
+    {%- elif value.date is defined -%}
+        {{ return(value.date()) }}
+    {%- endif -%}
+    {{ return(value) }}
+{%- endmacro %}
+
 {#-
-    The first date of the window to reprocess, as a SQL date literal: the latest `date_column` in the
-    model's own table minus var('lookback_days'). None on a full build, or when the table is empty (then
-    the model selects everything). Evaluated while the model compiles and while its pre-hook renders,
-    both before anything is deleted, so the two agree.
+    The first date of the window to reprocess: the latest `date_column` in the model's own table minus
+    var('lookback_days'). None on a full build, or when the table is empty (then the model selects
+    everything). Evaluated while the model compiles and while its pre-hook renders, both before anything
+    is deleted, so the two agree.
 -#}
 {% macro incremental_since(date_column) -%}
     {#- a unit test renders the model without a relation of its own: a full build -#}
@@ -41,77 +59,67 @@
     {%- if lookback < 0 -%}
         {{ exceptions.raise_compiler_error("var lookback_days must be 0 or more, got " ~ var('lookback_days')) }}
     {%- endif -%}
-    {%- set result = run_query('select max(' ~ date_column ~ ') from ' ~ this) -%}
-    {%- set latest = result.columns[0].values()[0] -%}
+    {%- set latest = query_date('select max(' ~ date_column ~ ') from ' ~ this) -%}
     {%- if latest is none -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- if latest is string -%}
-        {%- set latest = modules.datetime.date.fromisoformat(latest[:10]) -%}
-    {%- elif latest.date is defined -%}
-        {%- set latest = latest.date() -%}
-    {%- endif -%}
-    {%- set since = latest - modules.datetime.timedelta(days=lookback) -%}
-    {{ return("cast('" ~ since.isoformat() ~ "' as date)") }}
+    {{ return(latest - modules.datetime.timedelta(days=lookback)) }}
 {%- endmacro %}
 
 {#-
-    The traces with a good span that started in the window (their every row is recomputed). int_trace_roots
-    reads them from the spans; the models after it from int_trace_roots (a row per trace, with the dates
-    of its first and last span: ten times fewer rows to look through).
+    The traces with a good span that started in the window (their every row is recomputed), found where
+    they are cheapest to find: from_spans (int_trace_roots, the first trace-grained model) reads the spans;
+    the models after it read int_trace_roots (a row per trace, with the dates of its first and last span:
+    ten times fewer rows to look through).
 -#}
-{% macro window_traces(since) -%}
-    {%- if model.name == 'int_trace_roots' -%}
+{% macro window_traces(since, from_spans=false) -%}
+    {%- if from_spans -%}
         select distinct trace_id
         from {{ ref('stg_otel__spans') }}
-        where span_date >= {{ since }}
+        where span_date >= {{ sql_date(since) }}
     {%- else -%}
         select trace_id
         from {{ ref('int_trace_roots') }}
-        where last_span_date >= {{ since }}
+        where last_span_date >= {{ sql_date(since) }}
     {%- endif -%}
 {%- endmacro %}
 
 {#-
     The first date any span of the window's traces started on (a trace can begin before the window): the
     rows of those traces are all on or after it, so a filter on it lets the engine skip the older part of
-    every table (DuckDB's zone maps) before it looks for the traces themselves. A SQL date literal.
+    every table (DuckDB's zone maps) before it looks for the traces themselves.
 -#}
-{% macro window_read_from(since) -%}
-    {%- set query -%}
-        {%- if model.name == 'int_trace_roots' -%}
+{% macro window_read_from(since, from_spans=false) -%}
+    {%- if from_spans -%}
+        {%- set query -%}
             select min(span_date) from {{ ref('stg_otel__spans') }}
-            where trace_id in ({{ window_traces(since) }})
-        {%- else -%}
+            where trace_id in ({{ window_traces(since, from_spans=true) }})
+        {%- endset -%}
+    {%- else -%}
+        {%- set query -%}
             select min(first_span_date) from {{ ref('int_trace_roots') }}
-            where last_span_date >= {{ since }}
-        {%- endif -%}
-    {%- endset -%}
-    {%- set first = run_query(query).columns[0].values()[0] -%}
-    {%- if first is none -%}
-        {{ return(since) }}
+            where last_span_date >= {{ sql_date(since) }}
+        {%- endset -%}
     {%- endif -%}
-    {%- if first is string -%}
-        {%- set first = modules.datetime.date.fromisoformat(first[:10]) -%}
-    {%- elif first.date is defined -%}
-        {%- set first = first.date() -%}
-    {%- endif -%}
-    {{ return("cast('" ~ first.isoformat() ~ "' as date)") }}
+    {{ return(query_date(query) or since) }}
 {%- endmacro %}
 
 {#-
     Pre-hook of a trace-grained or call-grained model: delete the window's traces (those with a span in
     the window, and those whose own `date_column` is in it: a trace that vanished upstream goes too).
 -#}
-{% macro delete_window_traces(date_column) -%}
+{% macro delete_window_traces(date_column, from_spans=false) -%}
     {%- set since = incremental_since(date_column) -%}
     {%- if since is none -%}
         select 1
     {%- else -%}
         delete from {{ this }}
         where
-            {{ date_column }} >= {{ window_read_from(since) }}
-            and ({{ date_column }} >= {{ since }} or trace_id in ({{ window_traces(since) }}))
+            {{ date_column }} >= {{ sql_date(window_read_from(since, from_spans)) }}
+            and (
+                {{ date_column }} >= {{ sql_date(since) }}
+                or trace_id in ({{ window_traces(since, from_spans) }})
+            )
     {%- endif -%}
 {%- endmacro %}
 
@@ -121,14 +129,14 @@
     and its date (span, call or trace start). extra_traces: SQL selecting more trace_ids to recompute
     whatever their date (replaced through the model's unique key).
 -#}
-{% macro in_window_traces(trace_column, date_column, since, extra_traces=none) -%}
+{% macro in_window_traces(trace_column, date_column, since, extra_traces=none, from_spans=false) -%}
     {%- if since is none -%}
         true
     {%- else -%}
         (
             (
-                {{ date_column }} >= {{ window_read_from(since) }}
-                and {{ trace_column }} in ({{ window_traces(since) }})
+                {{ date_column }} >= {{ sql_date(window_read_from(since, from_spans)) }}
+                and {{ trace_column }} in ({{ window_traces(since, from_spans) }})
             )
             {%- if extra_traces %}
             or {{ trace_column }} in ({{ extra_traces }})
@@ -143,7 +151,7 @@
     {%- if since is none -%}
         select 1
     {%- else -%}
-        delete from {{ this }} where {{ date_column }} >= {{ since }} or {{ date_column }} is null
+        delete from {{ this }} where {{ date_column }} >= {{ sql_date(since) }} or {{ date_column }} is null
     {%- endif -%}
 {%- endmacro %}
 
@@ -155,7 +163,7 @@
             {%- if nanos_column %}
             {{ landing_nanos_prefilter(nanos_column, since) }} and
             {%- endif %}
-            ({{ timestamp_expression }} is null or cast({{ timestamp_expression }} as date) >= {{ since }})
+            ({{ timestamp_expression }} is null or cast({{ timestamp_expression }} as date) >= {{ sql_date(since) }})
     {%- endif -%}
 {%- endmacro %}
 
@@ -170,8 +178,7 @@
 {%- endmacro %}
 
 {% macro default__landing_nanos_prefilter(column, since) -%}
-    {%- set first_day = modules.datetime.date.fromisoformat(since.split("'")[1]) -%}
-    {%- set nanos = (first_day - modules.datetime.date(1970, 1, 1)).days * 86400 * 1000000000 -%}
+    {%- set nanos = (since - modules.datetime.date(1970, 1, 1)).days * 86400 * 1000000000 -%}
     (
         case
             when typeof({{ column }}) in ('BIGINT', 'INTEGER', 'UBIGINT', 'HUGEINT')

@@ -371,28 +371,3 @@
 {% macro spark__json_extract_text(expression, key) -%}
     get_json_object({{ expression }}, "$['{{ key }}']")
 {%- endmacro %}
-
-{#-
-    The span checks beyond the landing contract (metrics.md 2): an attribute number that cannot be read,
-    a negative token count or review minutes, cache tokens exceeding input tokens. numeric_attributes:
-    (column, attribute key, landing type); the attribute text is in <column>_text.
--#}
-{% macro otel_span_checks(numeric_attributes) -%}
-    {%- set checks = [] -%}
-    {%- for name, key, landing_type in numeric_attributes -%}
-        {%- do checks.append([
-            landing_text(name ~ '_text') ~ ' is not null and ' ~ name ~ ' is null',
-            'unparseable ' ~ key,
-        ]) -%}
-    {%- endfor -%}
-    {%- do checks.append([
-        'input_tokens < 0 or output_tokens < 0 or cache_read_input_tokens < 0 or cache_creation_input_tokens < 0',
-        'negative token count',
-    ]) -%}
-    {%- do checks.append(['review_minutes < 0', 'negative review.minutes']) -%}
-    {%- do checks.append([
-        'coalesce(cache_read_input_tokens, 0) + coalesce(cache_creation_input_tokens, 0) > coalesce(input_tokens, 0)',
-        'cache tokens exceed input tokens',
-    ]) -%}
-    {{ return(checks) }}
-{%- endmacro %}

@@ -3,7 +3,7 @@
     incremental_strategy='delete+insert',
     on_schema_change='fail',
     unique_key='trace_id',
-    pre_hook="{{ delete_window_traces('started_at') }}",
+    pre_hook="{{ delete_window_traces('started_at', from_spans=true) }}",
 ) }}
 
 {#-
@@ -19,7 +19,7 @@ with
 
 spans as (
     select * from {{ ref('stg_otel__spans') }}
-    where {{ in_window_traces('trace_id', 'span_date', since) }}
+    where {{ in_window_traces('trace_id', 'span_date', since, from_spans=true) }}
 ),
 
 services as (

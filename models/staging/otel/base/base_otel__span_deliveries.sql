@@ -49,6 +49,23 @@
     ('cache_creation_input_tokens', 'gen_ai.usage.cache_creation.input_tokens', 'integer'),
     ('review_minutes', 'review.minutes', 'decimal'),
 ] -%}
+{#- the checks beyond the landing contract (metrics.md 2), after the generic ones -#}
+{%- set span_checks = [] -%}
+{%- for name, key, landing_type in numeric_attributes -%}
+    {%- do span_checks.append([
+        landing_text(name ~ '_text') ~ ' is not null and ' ~ name ~ ' is null',
+        'unparseable ' ~ key,
+    ]) -%}
+{%- endfor -%}
+{%- do span_checks.append([
+    'input_tokens < 0 or output_tokens < 0 or cache_read_input_tokens < 0 or cache_creation_input_tokens < 0',
+    'negative token count',
+]) -%}
+{%- do span_checks.append(['review_minutes < 0', 'negative review.minutes']) -%}
+{%- do span_checks.append([
+    'coalesce(cache_read_input_tokens, 0) + coalesce(cache_creation_input_tokens, 0) > coalesce(input_tokens, 0)',
+    'cache tokens exceed input tokens',
+]) -%}
 {%- set start_nanos = landing_value('start_time_unix_nano', 'integer') -%}
 {%- set since = incremental_since('span_date') %}
 
@@ -140,7 +157,7 @@ checked as (
             'otel',
             'spans',
             parsed_json={'attributes': 'attributes_object', 'resource_attributes': 'resource_attributes_object'},
-            extra_checks=otel_span_checks(numeric_attributes),
+            extra_checks=span_checks,
         ) }} as quarantine_reason
     from numbers
 ),
