@@ -327,17 +327,6 @@
     {{ return({'columns': {}}) }}
 {% endmacro %}
 
-{#- A fingerprint of a landing row over every listed column: identical deliveries share it. -#}
-{% macro landing_row_hash(source_name, table_name) -%}
-    {%- set node = landing_source_node(source_name, table_name) -%}
-    {%- set parts = [] -%}
-    {%- for column in node.columns.values() -%}
-        {%- do parts.append("coalesce(cast(" ~ column.name ~ " as " ~ dbt.type_string() ~ "), '')") -%}
-    {%- endfor -%}
-    {%- if parts | length == 0 -%}{%- do parts.append("''") -%}{%- endif -%}
-    {{ dbt.hash(parts | join(" || '|' || ")) }}
-{%- endmacro %}
-
 {#-
     Marks every delivery but one of the same record as a duplicate, among the rows that passed the
     landing checks (a quarantined row is counted there, never here). keys: the record's identity;

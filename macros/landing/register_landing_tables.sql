@@ -1,7 +1,8 @@
 {#-
     The landing contract (landing.md) is declared once, in the sources YAML: every raw table with its
     columns, their landing types, which are keys (meta.required), which take a closed list of values
-    (meta.accepted_values) and which older spelling an exporter may still use (meta.fallback).
+    (meta.accepted_values), which other spellings an exporter may use instead (meta.fallback) and which
+    a file may lack (meta.optional); the base models read it through landing_source().
 
     register_landing_tables() runs on-run-start. On DuckDB it creates a view <raw_schema>.<table> over
     <raw_dir>/<table>.parquet or <raw_dir>/<table>.csv, so sources read the same relation name on every
@@ -15,59 +16,77 @@
 
 {% macro default__register_landing_tables() %}
     {%- if execute -%}
+        {%- set problems = [] -%}
         {%- for node in landing_source_nodes() -%}
             {%- set relation = api.Relation.create(database=node.database, schema=node.schema, identifier=node.identifier) -%}
             {%- set present = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
             {%- if present | length == 0 -%}
-                {{ exceptions.raise_compiler_error("landing table " ~ node.identifier ~ ": no relation " ~ relation ~ " (load it into the raw schema first)") }}
+                {%- do problems.append("landing table " ~ node.identifier ~ ": no relation " ~ relation ~ " (load it into the raw schema first)") -%}
+            {%- else -%}
+                {%- do problems.extend(landing_missing_columns(node, present, relation | string)) -%}
             {%- endif -%}
-            {%- set fallbacks = landing_missing_columns(node, present, relation | string) -%}
-            {#- sources read the declared name: a warehouse table must carry it (the loader renames) -#}
-            {%- for column, fallback in fallbacks.items() -%}
-                {{ exceptions.raise_compiler_error(
-                    "landing table " ~ node.identifier ~ " has " ~ fallback ~ " but not " ~ column ~ " (read from "
-                    ~ relation ~ "): load it as " ~ column ~ " (scripts/load_warehouse.py does)"
-                ) }}
-            {%- endfor -%}
         {%- endfor -%}
+        {%- do landing_raise_problems(problems) -%}
     {%- endif -%}
     {{ return('') }}
 {% endmacro %}
 
+{#-
+    DuckDB: a view raw.<table> over the file, with where each row is in it (_landing_file, relative to
+    raw_dir, and _landing_row, the data row from 1: Parquet's file_row_number, a CSV's row in file order).
+-#}
 {% macro duckdb__register_landing_tables() %}
     {%- if execute -%}
         {%- set directory = landing_dir() -%}
         {%- set schema = var('raw_schema') -%}
+        {%- set problems = [] -%}
         {%- do run_query('create schema if not exists ' ~ schema) -%}
         {%- for node in landing_source_nodes() -%}
             {%- set stem = directory ~ '/' ~ node.identifier -%}
             {%- set reader = none -%}
-            {%- if run_query("select count(*) from glob('" ~ stem ~ ".parquet')").columns[0].values()[0] > 0 -%}
-                {%- set reader = "read_parquet('" ~ stem ~ ".parquet')" -%}
-                {%- set file = stem ~ '.parquet' -%}
-            {%- elif run_query("select count(*) from glob('" ~ stem ~ ".csv')").columns[0].values()[0] > 0 -%}
+            {%- if landing_file_exists(stem ~ '.parquet') -%}
+                {%- set file = node.identifier ~ '.parquet' -%}
+                {%- set reader = "read_parquet(" ~ sql_string(stem ~ '.parquet') ~ ", file_row_number = true)" -%}
+                {%- set located = "file_row_number + 1 as _landing_row, " ~ sql_string(file) ~ " as _landing_file, * exclude (file_row_number)" -%}
+            {%- elif landing_file_exists(stem ~ '.csv') -%}
+                {%- set file = node.identifier ~ '.csv' -%}
                 {#- Every CSV column is read as text: staging parses it, so a bad value is quarantined, not fatal. -#}
-                {%- set reader = "read_csv('" ~ stem ~ ".csv', header = true, all_varchar = true, delim = ',', quote = '\"', escape = '\"', auto_detect = true)" -%}
-                {%- set file = stem ~ '.csv' -%}
+                {%- set reader = "read_csv(" ~ sql_string(stem ~ '.csv') ~ ", header = true, all_varchar = true, delim = ',', quote = '\"', escape = '\"', auto_detect = true)" -%}
+                {%- set located = "row_number() over () as _landing_row, " ~ sql_string(file) ~ " as _landing_file, *" -%}
             {%- else -%}
-                {{ exceptions.raise_compiler_error("landing table " ~ node.identifier ~ ": no file " ~ node.identifier ~ ".csv or " ~ node.identifier ~ ".parquet in " ~ directory) }}
+                {%- do problems.append("landing table " ~ node.identifier ~ ": no file " ~ node.identifier ~ ".csv or " ~ node.identifier ~ ".parquet in " ~ directory) -%}
             {%- endif -%}
-            {%- set probe = run_query('select * from ' ~ reader ~ ' limit 0') -%}
-            {%- set present = probe.column_names | map('lower') | list -%}
-            {%- set fallbacks = landing_missing_columns(node, present, file) -%}
-            {%- set extra = [] -%}
-            {%- for column, fallback in fallbacks.items() -%}
-                {%- do extra.append(fallback ~ ' as ' ~ column) -%}
-            {%- endfor -%}
-            {%- do run_query(
-                'create or replace view ' ~ schema ~ '.' ~ node.identifier
-                ~ ' as select *' ~ (', ' ~ extra | join(', ') if extra else '') ~ ' from ' ~ reader
-            ) -%}
-            {%- if file.endswith('.csv') -%}{%- do landing_check_line_breaks(node, schema, file) -%}{%- endif -%}
+            {%- if reader is not none -%}
+                {%- set probe = run_query('select * from ' ~ reader ~ ' limit 0') -%}
+                {%- set present = probe.column_names | map('lower') | list -%}
+                {%- do problems.extend(landing_missing_columns(node, present, directory ~ '/' ~ file)) -%}
+                {%- do run_query('create or replace view ' ~ schema ~ '.' ~ node.identifier ~ ' as select ' ~ located ~ ' from ' ~ reader) -%}
+                {%- if file.endswith('.csv') and problems | length == 0 -%}{%- do landing_check_line_breaks(node, schema, file, present) -%}{%- endif -%}
+            {%- endif -%}
         {%- endfor -%}
+        {%- do landing_raise_problems(problems) -%}
     {%- endif -%}
     {{ return('') }}
 {% endmacro %}
+
+{% macro landing_file_exists(path) -%}
+    {{ return(run_query("select count(*) from glob(" ~ sql_string(path) ~ ")").columns[0].values()[0] > 0) }}
+{%- endmacro %}
+
+{#- A text value as a SQL string literal (quotes doubled: a path may hold an apostrophe). -#}
+{% macro sql_string(value) -%}
+    '{{ value | string | replace("'", "''") }}'
+{%- endmacro %}
+
+{#- Stops the run naming every problem of every landing table at once (one line each). -#}
+{% macro landing_raise_problems(problems) -%}
+    {%- if problems | length > 0 -%}
+        {{ exceptions.raise_compiler_error(
+            "the landing data cannot be read (" ~ problems | length ~ " problem" ~ ('s' if problems | length > 1 else '')
+            ~ "):\n  - " ~ problems | join("\n  - ")
+        ) }}
+    {%- endif -%}
+{%- endmacro %}
 
 {#-
     A pair of stray quotes in a CSV is valid RFC 4180 (one field spanning lines), so the reader merges
@@ -75,10 +94,10 @@
     is legitimate only in a column declared multi-line (meta.multiline) or JSON: anywhere else it stops
     the run, naming the table, the column and the start of the merged field.
 -#}
-{% macro landing_check_line_breaks(node, schema, file) %}
+{% macro landing_check_line_breaks(node, schema, file, present) %}
     {%- set checked = [] -%}
     {%- for column in node.columns.values() -%}
-        {%- if column.data_type != 'json' and not column.meta.get('multiline') -%}
+        {%- if column.data_type != 'json' and not column.meta.get('multiline') and column.name | lower in present -%}
             {%- do checked.append(column.name) -%}
         {%- endif -%}
     {%- endfor -%}
@@ -106,21 +125,20 @@
     {{ return(nodes | sort(attribute='identifier')) }}
 {% endmacro %}
 
-{#- Raises on the first listed column that is absent; returns {column: fallback} for the columns that
-    are present only under their older spelling (e.g. FOCUS ProviderName for ServiceProviderName). -#}
+{#- The declared columns a landing table lacks (neither under its name nor a fallback), optional ones
+    aside, each as one line naming the table, the column and where it looked. -#}
 {% macro landing_missing_columns(node, present, where) %}
-    {%- set fallbacks = {} -%}
-    {%- for column in node.columns.values() -%}
-        {%- if column.name | lower not in present -%}
-            {%- set fallback = column.meta.get('fallback') -%}
-            {%- if fallback and fallback | lower in present -%}
-                {%- do fallbacks.update({column.name: fallback}) -%}
-            {%- else -%}
-                {{ exceptions.raise_compiler_error("landing table " ~ node.identifier ~ " is missing column " ~ column.name ~ " (read from " ~ where ~ ")") }}
-            {%- endif -%}
+    {%- set problems = [] -%}
+    {%- for column in node.columns.values() if not column.meta.get('optional') -%}
+        {%- set found = [] -%}
+        {%- for name in [column.name] + landing_fallbacks(column) if name | lower in present -%}
+            {%- do found.append(name) -%}
+        {%- endfor -%}
+        {%- if found | length == 0 -%}
+            {%- do problems.append("landing table " ~ node.identifier ~ " is missing column " ~ column.name ~ " (read from " ~ where ~ ")") -%}
         {%- endif -%}
     {%- endfor -%}
-    {{ return(fallbacks) }}
+    {{ return(problems) }}
 {% endmacro %}
 
 {#- The landing directory: var raw_dir, relative to the project directory, default the demo data. -#}

@@ -5,7 +5,7 @@
 with
 
 source as (
-    select * from {{ source('accounts_payable', 'invoices') }}
+    {{ landing_source('accounts_payable', 'invoices') }}
 ),
 
 typed as (

@@ -5,7 +5,7 @@
 with
 
 source as (
-    select * from {{ source('anthropic', 'costs') }}
+    {{ landing_source('anthropic', 'costs') }}
 ),
 
 typed as (

@@ -5,7 +5,7 @@
 with
 
 source as (
-    select * from {{ source('anthropic', 'usage') }}
+    {{ landing_source('anthropic', 'usage') }}
 ),
 
 typed as (

@@ -5,7 +5,7 @@
 with
 
 source as (
-    select * from {{ source('claims', 'claims') }}
+    {{ landing_source('claims', 'claims') }}
 ),
 
 checked as (

@@ -5,7 +5,7 @@
 with
 
 source as (
-    select * from {{ source('contracts', 'contracts') }}
+    {{ landing_source('contracts', 'contracts') }}
 ),
 
 checked as (

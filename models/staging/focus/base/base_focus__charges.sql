@@ -5,7 +5,7 @@
 with
 
 source as (
-    select * from {{ source('focus', 'charges') }}
+    {{ landing_source('focus', 'charges') }}
 ),
 
 typed as (

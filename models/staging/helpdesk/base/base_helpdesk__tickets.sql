@@ -5,7 +5,7 @@
 with
 
 source as (
-    select * from {{ source('helpdesk', 'tickets') }}
+    {{ landing_source('helpdesk', 'tickets') }}
 ),
 
 checked as (

@@ -5,7 +5,7 @@
 with
 
 source as (
-    select * from {{ source('openai', 'costs') }}
+    {{ landing_source('openai', 'costs') }}
 ),
 
 typed as (

@@ -5,7 +5,7 @@
 with
 
 source as (
-    select * from {{ source('openai', 'usage') }}
+    {{ landing_source('openai', 'usage') }}
 ),
 
 typed as (

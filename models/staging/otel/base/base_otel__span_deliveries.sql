@@ -72,7 +72,7 @@
 with
 
 landing as (
-    select * from {{ source('otel', 'spans') }}
+    {{ landing_source('otel', 'spans') }}
 ),
 
 {# a second, narrow read of the same table: the keys are counted before the wide read streams past them
