@@ -59,6 +59,41 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#-
+    The columns landing_source() returns, in its order, as {lower-cased name: (name, SQL type)}: the
+    file's own, then the declared ones it lacks (text), then the landing location where the raw table has
+    none. None when the relation cannot be read (see landing_present_columns).
+-#}
+{% macro landing_source_columns(source_name, table_name) -%}
+    {%- set relation = source(source_name, table_name) -%}
+    {%- set node = landing_source_node(source_name, table_name) -%}
+    {%- if not execute or node.columns | length == 0 -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set columns = adapter.get_columns_in_relation(relation) -%}
+    {%- if columns | length == 0 -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set result = {} -%}
+    {%- set order = [] -%}
+    {%- for column in columns -%}
+        {%- do result.update({column.name | lower: (column.name, column.data_type)}) -%}
+        {%- do order.append(column.name | lower) -%}
+    {%- endfor -%}
+    {%- for column in node.columns.values() if column.name | lower not in result -%}
+        {%- do result.update({column.name | lower: (column.name, dbt.type_string())}) -%}
+        {%- do order.append(column.name | lower) -%}
+    {%- endfor -%}
+    {%- for column, sql_type in [('_landing_file', dbt.type_string()), ('_landing_row', dbt.type_bigint())]
+        if column not in result -%}
+        {%- do result.update({column: (column, sql_type)}) -%}
+        {%- do order.append(column) -%}
+    {%- endfor -%}
+    {%- set ordered = [] -%}
+    {%- for name in order -%}{%- do ordered.append((name,) + result[name]) -%}{%- endfor -%}
+    {{ return(ordered) }}
+{%- endmacro %}
+
 {#- The names of the relation's columns as the engine reports them, or none when they cannot be read
     (parsing; a unit test, which compiles without the sources graph: landing_source_node). -#}
 {% macro landing_present_columns(relation, node) -%}

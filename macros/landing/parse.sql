@@ -16,10 +16,13 @@
     {%- if landing_type in ('text', 'json') -%}
         {{ text }}
     {%- elif landing_type == 'integer' -%}
-        {#- a fractional value is unreadable as a count (a bare cast would round 1000.7 to 1001); no
-            detour through a float, which would lose the last digits of nanosecond timestamps -#}
+        {#- a fractional value is unreadable as a count (a bare cast would round 1000.7 to 1001), a zero
+            fraction is the integer (dashboard exports write 59200.0, JavaScript writers 2000.0); no detour
+            through a float, which would lose the last digits of nanosecond timestamps -#}
+        {%- set whole = "regexp_replace(" ~ text ~ ", '[.]0*$', '')" -%}
         {{ landing_integer(column, 'case when ' ~ dbt.position("'.'", text) ~ ' = 0 then '
-            ~ landing_try_cast(text, 'bigint') ~ ' end') }}
+            ~ landing_try_cast(text, 'bigint') ~ ' when ' ~ whole ~ ' <> ' ~ text ~ ' then '
+            ~ landing_try_cast(whole, 'bigint') ~ ' end') }}
     {%- elif landing_type == 'decimal' -%}
         {#- NaN and Infinity read as numbers but are no amount or quantity -#}
         case
@@ -280,16 +283,16 @@
     list (meta.accepted_values, compared case-insensitively) → 'unknown <column>'. Model-specific rules
     (negative tokens, ...) come as extra [condition, reason] pairs, checked after the generic ones.
 -#}
-{% macro landing_quarantine_reason(source_name, table_name, extra_checks=[], parsed_json={}) -%}
+{% macro landing_quarantine_reason(source_name, table_name, extra_checks=[], parsed_json={}, first_checks=[]) -%}
     {%- set node = landing_source_node(source_name, table_name) -%}
-    {%- set checks = [] -%}
+    {%- set checks = [] + first_checks -%}
     {%- for column in node.columns.values() if column.meta.get('required') -%}
         {%- do checks.append([landing_text(column.name) ~ ' is null', 'missing ' ~ column.name]) -%}
     {%- endfor -%}
     {%- for column in node.columns.values() if column.data_type not in (none, 'text') -%}
         {%- set label = ('invalid json ' if column.data_type == 'json' else 'unparseable ') ~ column.name -%}
         {%- if column.data_type == 'json' and column.name in parsed_json -%}
-            {%- do checks.append([landing_json_unreadable(column.name, parsed_json[column.name]), label]) -%}
+            {%- do checks.append([parsed_json[column.name], label]) -%}
         {%- else -%}
             {%- do checks.append([landing_is_unreadable(column.name, column.data_type), label]) -%}
         {%- endif -%}

@@ -53,8 +53,13 @@
                 {#- Every CSV column is read as text: staging parses it, so a bad value is quarantined, not fatal. -#}
                 {%- set reader = "read_csv(" ~ sql_string(stem ~ '.csv') ~ ", header = true, all_varchar = true, delim = ',', quote = '\"', escape = '\"', auto_detect = true)" -%}
                 {%- set located = "row_number() over () as _landing_row, " ~ sql_string(file) ~ " as _landing_file, *" -%}
+            {%- elif node.meta.get('may_be_absent_with') and otlp_trace_files(directory) | length > 0 -%}
+                {#- spans arrive as OTLP JSON only (real-inputs.md 1): an empty otel_spans -#}
+                {%- do run_query('create or replace view ' ~ schema ~ '.' ~ node.identifier ~ ' as ' ~ landing_empty_select(node)) -%}
             {%- else -%}
-                {%- do problems.append("landing table " ~ node.identifier ~ ": no file " ~ node.identifier ~ ".csv or " ~ node.identifier ~ ".parquet in " ~ directory) -%}
+                {%- do problems.append("landing table " ~ node.identifier ~ ": no file " ~ node.identifier ~ ".csv or "
+                    ~ node.identifier ~ ".parquet in " ~ directory
+                    ~ (" (nor OTLP JSON in " ~ directory ~ "/" ~ node.meta.get('may_be_absent_with') ~ "/)" if node.meta.get('may_be_absent_with') else "")) -%}
             {%- endif -%}
             {%- if reader is not none -%}
                 {%- set probe = run_query('select * from ' ~ reader ~ ' limit 0') -%}
@@ -64,6 +69,7 @@
                 {%- if file.endswith('.csv') and problems | length == 0 -%}{%- do landing_check_line_breaks(node, schema, file, present) -%}{%- endif -%}
             {%- endif -%}
         {%- endfor -%}
+        {%- do problems.extend(register_otlp_spans(directory, schema)) -%}
         {%- do landing_raise_problems(problems) -%}
     {%- endif -%}
     {{ return('') }}
@@ -116,11 +122,12 @@
     {%- endfor -%}
 {% endmacro %}
 
-{#- The source nodes that are landing tables (every source of this project). -#}
+{#- The source nodes that are landing tables (every source of this project but the OTLP directory,
+    which register_otlp_spans reads). -#}
 {% macro landing_source_nodes() %}
     {%- set nodes = [] -%}
     {%- for node in graph.sources.values() -%}
-        {%- if node.package_name == project_name -%}{%- do nodes.append(node) -%}{%- endif -%}
+        {%- if node.package_name == project_name and not node.meta.get('landing_directory') -%}{%- do nodes.append(node) -%}{%- endif -%}
     {%- endfor -%}
     {{ return(nodes | sort(attribute='identifier')) }}
 {% endmacro %}
@@ -154,3 +161,12 @@
 {% macro project_root() %}
     {{ return(env_var('DBT_PROJECT_DIR', flags.PROJECT_DIR or '.')) }}
 {% endmacro %}
+
+{#- A view with a landing table's declared columns and no row (text, as a CSV is read). -#}
+{% macro landing_empty_select(node) -%}
+    {%- set columns = ['cast(null as bigint) as _landing_row', 'cast(null as varchar) as _landing_file'] -%}
+    {%- for column in node.columns.values() -%}
+        {%- do columns.append('cast(null as varchar) as ' ~ column.name) -%}
+    {%- endfor -%}
+    select {{ columns | join(', ') }} where false
+{%- endmacro %}

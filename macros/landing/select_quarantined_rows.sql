@@ -15,7 +15,7 @@
     currency='null'
 ) -%}
     select
-        '{{ landing_table }}' as landing_table,
+        {{ landing_table if "'" in landing_table or ' ' in landing_table else "'" ~ landing_table ~ "'" }} as landing_table,
         landing_row_hash,
         quarantine_reason,
         cast({{ provider }} as {{ dbt.type_string() }}) as provider,

@@ -45,28 +45,39 @@ call_totals as (
     group by 1
 ),
 
+{# the path: model calls as int_model_calls counted them (one per provider request, with the step they
+   inherited), tool calls and human reviews from their spans #}
 steps as (
     select
-        spans.trace_id,
-        spans.started_at,
-        spans.span_id,
+        trace_id,
+        started_at,
+        span_id,
+        concat(
+            coalesce(workflow_step, operation_name, 'call'),
+            case when is_error then '!' else '' end
+        ) as step_label,
+        0 as is_tool_call,
+        0 as is_review,
+        0 as review_minutes,
+        0 as is_overridden,
+        0 as is_corrected
+    from calls
+    union all
+    select
+        trace_id,
+        started_at,
+        span_id,
         case
-            when spans.operation_name in ('chat', 'text_completion', 'generate_content', 'embeddings')
-                then concat(
-                    coalesce(spans.workflow_step, spans.operation_name),
-                    case when spans.error_type is not null then '!' else '' end
-                )
-            when spans.operation_name = 'execute_tool' then concat('tool:', coalesce(spans.tool_name, '?'))
-            when spans.span_name = 'human_review' then concat('review:', coalesce(spans.review_outcome, '?'))
+            when operation_name = 'execute_tool' then concat('tool:', coalesce(tool_name, '?'))
+            when span_name = 'human_review' then concat('review:', coalesce(review_outcome, '?'))
         end as step_label,
-        case when spans.operation_name = 'execute_tool' then 1 else 0 end as is_tool_call,
-        case when spans.span_name = 'human_review' then 1 else 0 end as is_review,
-        case when spans.span_name = 'human_review' then coalesce(spans.review_minutes, 0) else 0 end as review_minutes,
-        case when spans.span_name = 'human_review' and spans.review_outcome = 'overridden' then 1 else 0 end
-            as is_overridden,
-        case when spans.span_name = 'human_review' and spans.review_outcome = 'corrected' then 1 else 0 end
-            as is_corrected
+        case when operation_name = 'execute_tool' then 1 else 0 end as is_tool_call,
+        case when span_name = 'human_review' then 1 else 0 end as is_review,
+        case when span_name = 'human_review' then coalesce(review_minutes, 0) else 0 end as review_minutes,
+        case when span_name = 'human_review' and review_outcome = 'overridden' then 1 else 0 end as is_overridden,
+        case when span_name = 'human_review' and review_outcome = 'corrected' then 1 else 0 end as is_corrected
     from spans
+    where operation_name = 'execute_tool' or span_name = 'human_review'
 ),
 
 step_totals as (

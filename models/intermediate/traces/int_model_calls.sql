@@ -7,13 +7,36 @@
 ) }}
 
 {#-
-    One row per model call (a span whose gen_ai.operation.name is chat, text_completion, generate_content
-    or embeddings) with its tokens by type (metrics.md 2), its canonical model, and the trace context:
-    the workflow of its root span and the team (the root's service team; a trace without a root falls
-    back to the call's own service). Incremental: the calls of the window's traces (macros/incremental).
+    One row per model call: one provider request (metrics.md 2, real-inputs.md 2), with its tokens by type,
+    its canonical model, its step and the trace context. Incremental: the calls of the window's traces
+    (macros/incremental).
+
+    - A span is a model call when its operation (any dialect, seeds/dialects) is chat, text_completion,
+      generate_content or embeddings, or when it names no operation but a provider and a model, with
+      token counts or an error (openlit records a failed Anthropic request so). HTTP client spans carry
+      none of these: they are not calls.
+    - One request is one call. Spans of one trace are the same request when they share the provider and
+      gen_ai.response.id, or when one is nested in the other (a span whose parent is a call of the same
+      provider: a wrapper around an SDK span), or, for spans without a response id, when spans of
+      different instrumentation scopes under the same parent, provider, model and outcome hold the same
+      place in their scope's order and overlap in time (an SDK's own span beside an instrumentation's:
+      they are siblings).
+      Spans of one scope are never merged by position, so two parallel calls of one model stay two. The
+      span kept is the one whose scope genai_producers prefers, then the one that reports a cache split,
+      then the earliest; request_spans says how many spans recorded the request. Only traces with call
+      spans from more than one scope, or nested call spans, are searched.
+    - Input is read per producer (seed genai_producers by scope and provider): inclusive counts (the
+      convention) lose their cache reads and writes, exclusive ones (openlit on Anthropic) are taken as
+      they are; a scope not listed is inclusive unless its cache tokens exceed its input, which proves
+      it exclusive. Never quarantined for that: the call is real and paid.
+    - The step is the call's own workflow.step, else that of its nearest ancestor that has one (a step
+      span around the call), up to var trace_search_depth levels up.
+    - The workflow, work item and team are the run's (int_trace_roots: the highest span carrying the work
+      item); a trace that is no run falls back to the call's own service team.
 -#}
 
 {%- set since = incremental_since('call_date') %}
+{%- set call_operations = "('chat', 'text_completion', 'generate_content', 'embeddings')" %}
 
 with
 
@@ -34,72 +57,322 @@ services as (
     select * from {{ ref('services') }}
 ),
 
-calls as (
+producers as (
+    select * from {{ ref('genai_producers') }}
+),
+
+candidates as (
     select
         span_id,
         trace_id,
         parent_span_id,
+        scope_name,
+        scope_version,
         service_name,
+        operation_name,
         provider_name as provider,
         coalesce(response_model, request_model) as model_name,
+        response_id,
         started_at,
         ended_at,
         cast(started_at as date) as call_date,
         coalesce(service_tier = 'batch', false) as is_batch,
         workflow_step,
-        error_type,
+        coalesce(error_type, case when status_code = 'STATUS_CODE_ERROR' then 'error' end) as error_type,
         status_code,
+        has_cache_split,
+        input_tokens is not null or output_tokens is not null as has_usage,
+        coalesce(input_tokens, 0) as reported_input_tokens,
         coalesce(cache_read_input_tokens, 0) as cached_input_tokens,
         coalesce(cache_creation_input_tokens, 0) as cache_write_tokens,
-        {# gen_ai.usage.input_tokens includes cache reads and writes #}
-        coalesce(input_tokens, 0) - coalesce(cache_read_input_tokens, 0) - coalesce(cache_creation_input_tokens, 0)
-            as input_tokens,
         coalesce(output_tokens, 0) as output_tokens
     from spans
-    where operation_name in ('chat', 'text_completion', 'generate_content', 'embeddings')
+    where
+        operation_name in {{ call_operations }}
+        or (
+            operation_name is null
+            and provider_name is not null
+            and coalesce(response_model, request_model) is not null
+            and (
+                input_tokens is not null or output_tokens is not null or error_type is not null
+                or status_code = 'STATUS_CODE_ERROR'
+            )
+        )
+),
+
+resolved as (
+    select
+        candidates.*,
+        coalesce(model_names.model, candidates.model_name) as model,
+        model_names.model is not null as is_known_model,
+        candidates.error_type is not null as is_error
+    from candidates
+    left join model_names
+        on
+            candidates.provider = model_names.provider
+            and candidates.model_name = model_names.model_name
+),
+
+{# a call span whose parent is a call span of the same provider is the same request, wrapped #}
+nested as (
+    select
+        child.span_id,
+        parent.span_id as enclosing_span_id,
+        parent.parent_span_id as enclosing_parent_span_id
+    from resolved as child
+    inner join resolved as parent
+        on
+            child.trace_id = parent.trace_id
+            and child.parent_span_id = parent.span_id
+            and child.provider = parent.provider
+),
+
+{# the traces where one request can show up as several spans: more than one scope, or nesting #}
+searched_traces as (
+    select trace_id
+    from resolved
+    group by 1
+    having count(distinct coalesce(scope_name, '')) > 1
+    union
+    select resolved.trace_id
+    from resolved
+    inner join nested
+        on resolved.span_id = nested.span_id
+),
+
+searched as (
+    select
+        resolved.*,
+        nested.enclosing_span_id,
+        coalesce(nested.enclosing_parent_span_id, resolved.parent_span_id) as request_parent_span_id
+    from resolved
+    left join nested
+        on resolved.span_id = nested.span_id
+    where resolved.trace_id in (select searched_traces.trace_id from searched_traces)
+),
+
+positioned as (
+    select
+        *,
+        response_id is null and enclosing_span_id is null as is_matched_by_position,
+        case
+            when response_id is not null then concat('id|', provider, '|', response_id)
+            else concat_ws(
+                '|', 'at', coalesce(request_parent_span_id, ''), provider, model, cast(is_error as {{ dbt.type_string() }}),
+                cast(
+                    row_number() over (
+                        partition by
+                            trace_id, request_parent_span_id, provider, model, is_error, coalesce(scope_name, ''),
+                            response_id is null
+                        order by started_at, span_id
+                    ) as {{ dbt.type_string() }}
+                )
+            )
+        end as own_request_key
+    from searched
+),
+
+{# a nested span is the request of the span it is nested in #}
+keyed as (
+    select
+        positioned.*,
+        coalesce(enclosing.own_request_key, positioned.own_request_key) as request_key
+    from positioned
+    left join positioned as enclosing
+        on
+            positioned.trace_id = enclosing.trace_id
+            and positioned.enclosing_span_id = enclosing.span_id
+),
+
+preferred as (
+    select
+        keyed.*,
+        coalesce(scope_producers.request_span_preference, any_producers.request_span_preference, 1000000)
+            as request_span_preference
+    from keyed
+    left join producers as scope_producers
+        on keyed.scope_name = scope_producers.scope_name and keyed.provider = scope_producers.provider
+    left join producers as any_producers
+        on keyed.scope_name = any_producers.scope_name and any_producers.provider = '*'
+),
+
+first_ranked as (
+    select
+        *,
+        row_number() over (
+            partition by trace_id, request_key
+            order by request_span_preference, has_cache_split desc, has_usage desc, started_at, span_id
+        ) as first_rank
+    from preferred
+),
+
+{# a match by position holds only between spans that overlap in time (one request seen twice);
+   otherwise the span is a request of its own #}
+confirmed as (
+    select
+        first_ranked.*,
+        case
+            when
+                first_ranked.first_rank = 1
+                or not first_ranked.is_matched_by_position
+                or (
+                    first_ranked.started_at <= coalesce(keeper.ended_at, keeper.started_at)
+                    and keeper.started_at <= coalesce(first_ranked.ended_at, first_ranked.started_at)
+                )
+                then first_ranked.request_key
+            else concat('span|', first_ranked.span_id)
+        end as confirmed_request_key
+    from first_ranked
+    left join first_ranked as keeper
+        on
+            first_ranked.trace_id = keeper.trace_id
+            and first_ranked.request_key = keeper.request_key
+            and keeper.first_rank = 1
+),
+
+ranked as (
+    select
+        span_id,
+        row_number() over (
+            partition by trace_id, confirmed_request_key
+            order by request_span_preference, has_cache_split desc, has_usage desc, started_at, span_id
+        ) as request_rank,
+        count(*) over (partition by trace_id, confirmed_request_key) as request_spans
+    from confirmed
+),
+
+{# every call span once: the kept span of each request (spans of unsearched traces are their own) #}
+requests as (
+    select
+        resolved.*,
+        coalesce(ranked.request_spans, 1) as request_spans
+    from resolved
+    left join ranked
+        on resolved.span_id = ranked.span_id
+    where coalesce(ranked.request_rank, 1) = 1
+),
+
+{#- the nearest ancestor's workflow.step, for calls without their own, one level per join -#}
+{%- set depth = var('trace_search_depth') | int %}
+
+stepless as (
+    select
+        trace_id,
+        span_id,
+        parent_span_id as ancestor_1
+    from requests
+    where workflow_step is null and parent_span_id is not null
+),
+
+ancestor_spans as (
+    select
+        trace_id,
+        span_id,
+        parent_span_id,
+        workflow_step
+    from spans
+    where trace_id in (select stepless.trace_id from stepless)
+),
+
+{% for level in range(1, depth + 1) %}
+ancestors_{{ level }} as (
+    select
+        {{ 'stepless' if level == 1 else 'ancestors_' ~ (level - 1) }}.*,
+        ancestor.workflow_step as step_{{ level }},
+        ancestor.parent_span_id as ancestor_{{ level + 1 }}
+    from {{ 'stepless' if level == 1 else 'ancestors_' ~ (level - 1) }}
+    left join ancestor_spans as ancestor
+        on
+            {{ 'stepless' if level == 1 else 'ancestors_' ~ (level - 1) }}.trace_id = ancestor.trace_id
+            and {{ 'stepless' if level == 1 else 'ancestors_' ~ (level - 1) }}.ancestor_{{ level }} = ancestor.span_id
+),
+{% endfor %}
+
+inherited_steps as (
+    select
+        span_id,
+        coalesce({% for level in range(1, depth + 1) %}step_{{ level }}{{ ', ' if not loop.last }}{% endfor %})
+            as inherited_step
+    from ancestors_{{ depth }}
+),
+
+{# how the producer counts input (seed genai_producers), else what the counts prove, else the convention #}
+read_input as (
+    select
+        requests.*,
+        coalesce(scope_producers.input_tokens, any_producers.input_tokens) as producer_input_tokens,
+        requests.cached_input_tokens + requests.cache_write_tokens > requests.reported_input_tokens
+            as cache_exceeds_input
+    from requests
+    left join producers as scope_producers
+        on requests.scope_name = scope_producers.scope_name and requests.provider = scope_producers.provider
+    left join producers as any_producers
+        on requests.scope_name = any_producers.scope_name and any_producers.provider = '*'
+),
+
+calls as (
+    select
+        read_input.span_id,
+        read_input.trace_id,
+        read_input.parent_span_id,
+        read_input.scope_name,
+        read_input.scope_version,
+        read_input.operation_name,
+        read_input.provider,
+        read_input.model_name,
+        read_input.model,
+        read_input.is_known_model,
+        read_input.response_id,
+        read_input.request_spans,
+        read_input.started_at,
+        read_input.ended_at,
+        read_input.call_date,
+        read_input.is_batch,
+        trace_roots.workflow_name,
+        coalesce(read_input.workflow_step, inherited_steps.inherited_step) as workflow_step,
+        read_input.workflow_step is null and inherited_steps.inherited_step is not null as is_step_inherited,
+        trace_roots.is_run,
+        trace_roots.work_item_type,
+        trace_roots.work_item_id,
+        read_input.service_name,
+        coalesce(
+            case when trace_roots.is_run or trace_roots.has_root_span then trace_roots.team_id end,
+            call_services.team_id,
+            'unassigned'
+        ) as team_id,
+        read_input.error_type,
+        read_input.is_error,
+        read_input.status_code,
+        read_input.has_cache_split,
+        read_input.reported_input_tokens,
+        case
+            when read_input.producer_input_tokens = 'exclusive' then 'exclusive: producer'
+            when read_input.cache_exceeds_input then 'exclusive: cache exceeds input'
+            when read_input.producer_input_tokens = 'inclusive' then 'inclusive: producer'
+            else 'inclusive: convention'
+        end as input_tokens_reading,
+        case
+            when read_input.producer_input_tokens = 'exclusive' or read_input.cache_exceeds_input
+                then read_input.reported_input_tokens
+            else read_input.reported_input_tokens - read_input.cached_input_tokens - read_input.cache_write_tokens
+        end as input_tokens,
+        read_input.cached_input_tokens,
+        read_input.cache_write_tokens,
+        read_input.output_tokens
+    from read_input
+    left join inherited_steps
+        on read_input.span_id = inherited_steps.span_id
+    left join trace_roots
+        on read_input.trace_id = trace_roots.trace_id
+    left join services as call_services
+        on read_input.service_name = call_services.service_name
 ),
 
 final as (
     select
-        calls.span_id,
-        calls.trace_id,
-        calls.parent_span_id,
-        calls.provider,
-        calls.model_name,
-        coalesce(model_names.model, calls.model_name) as model,
-        model_names.model is not null as is_known_model,
-        calls.started_at,
-        calls.ended_at,
-        calls.call_date,
-        calls.is_batch,
-        trace_roots.workflow_name,
-        calls.workflow_step,
-        trace_roots.is_run,
-        trace_roots.work_item_type,
-        trace_roots.work_item_id,
-        calls.service_name,
-        coalesce(
-            case when trace_roots.has_root_span then trace_roots.team_id end,
-            call_services.team_id,
-            'unassigned'
-        ) as team_id,
-        calls.error_type,
-        calls.error_type is not null as is_error,
-        calls.status_code,
-        calls.input_tokens,
-        calls.cached_input_tokens,
-        calls.cache_write_tokens,
-        calls.output_tokens,
-        calls.input_tokens + calls.cached_input_tokens + calls.cache_write_tokens as total_input_tokens
+        *,
+        input_tokens + cached_input_tokens + cache_write_tokens as total_input_tokens
     from calls
-    left join trace_roots
-        on calls.trace_id = trace_roots.trace_id
-    left join model_names
-        on
-            calls.provider = model_names.provider
-            and calls.model_name = model_names.model_name
-    left join services as call_services
-        on calls.service_name = call_services.service_name
 )
 
 select * from final

@@ -8,7 +8,10 @@ spans as (
 
 final as (
     {{ select_quarantined_rows(
-        'spans', 'otel_spans', concat_non_null("'/'", ['trace_id', 'span_id']), charge_date='started_at',
+        'spans',
+        "case when landing_file like 'otlp_traces/%' then 'otlp_traces' else 'otel_spans' end",
+        concat_non_null("'/'", ['trace_id', 'span_id']),
+        charge_date='started_at',
         provider='provider_name'
     ) }}
 )

@@ -12,6 +12,9 @@ final as (
         span_id,
         parent_span_id,
         span_name,
+        span_kind,
+        scope_name,
+        scope_version,
         status_code,
         started_at,
         ended_at,
@@ -23,10 +26,12 @@ final as (
         provider_name,
         request_model,
         response_model,
+        response_id,
         input_tokens,
         output_tokens,
         cache_read_input_tokens,
         cache_creation_input_tokens,
+        has_cache_split,
         service_tier,
         tool_name,
         error_type,
@@ -35,7 +40,10 @@ final as (
         workflow_name,
         workflow_step,
         review_outcome,
-        review_minutes
+        review_minutes,
+        landing_file,
+        landing_row,
+        landing_span
     from spans
     where quarantine_reason is null and not is_duplicate
 )

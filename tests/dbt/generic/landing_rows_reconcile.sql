@@ -12,14 +12,20 @@
                 raw: source('openai', 'costs')
                 quarantine: ref('stg_openai__quarantined_rows')
                 landing_table: openai_costs
-    Returns one row, with every count, when the counts do not reconcile.
+    Spans also arrive as OTLP JSON (otlp_raw, otlp_landing_table: counted where the engine reads those
+    files itself). Returns one row, with every count, when the counts do not reconcile.
 -#}
-{% test landing_rows_reconcile(model, base, raw, quarantine, landing_table) %}
+{% test landing_rows_reconcile(model, base, raw, quarantine, landing_table, otlp_raw=none, otlp_landing_table=none) %}
 
 with
 
 raw_rows as (
-    select count(*) as n_raw from {{ raw }}
+    select
+        (select count(*) from {{ raw }})
+        {%- if otlp_raw is not none and otlp_enabled() %}
+        + (select count(*) from {{ otlp_raw }})
+        {%- endif %}
+            as n_raw
 ),
 
 base_rows as (
@@ -36,7 +42,7 @@ staged_rows as (
 quarantined_rows as (
     select count(*) as n_quarantined
     from {{ quarantine }}
-    where landing_table = '{{ landing_table }}'
+    where landing_table in ('{{ landing_table }}'{{ (", '" ~ otlp_landing_table ~ "'") if otlp_landing_table else '' }})
 ),
 
 counts as (

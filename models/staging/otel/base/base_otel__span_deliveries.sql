@@ -5,79 +5,73 @@
     pre_hook="{{ delete_window_dates('span_date') }}",
 ) }}
 
+-- depends_on: {{ ref('genai_attribute_aliases') }}
+-- depends_on: {{ ref('genai_attribute_values') }}
+
 {#-
     Every span delivery, typed, with its quarantine reason, and whether its key was delivered more than
-    once (base_otel__spans ranks those deliveries: a window over every span would sort them all; here
-    each CTE is read once, so DuckDB streams the file and buffers nothing). The JSON attributes are
-    parsed once, into typed columns, and only the keys the project reads: prompts, completions, tool
-    arguments and user ids in the same JSON never leave this model (PERFORMANCE.md: parsing once is
-    the main lever; privacy: nothing else downstream can see them).
+    once (base_otel__spans ranks those deliveries: a window over every span would sort them all). Spans
+    come from the flattened landing table otel_spans and, on DuckDB, from OTLP JSON files as they are
+    (otel.otlp_spans, real-inputs.md 1); a span in both is one span delivered twice.
+
+    Attributes are parsed once, into one text column per attribute key the dialect seeds name
+    (seeds/dialects: every spelling real instrumentations use for a meaning), then each meaning takes the
+    first key present in precedence order, read through the seed's value map (real-inputs.md 2). Only
+    those keys are read: prompts, completions, tool arguments and user ids in the same attributes (or in
+    span events, never parsed) do not leave this model (PERFORMANCE.md: parsing once is the main lever;
+    privacy: nothing downstream can see them).
+
+    Cache tokens above the input count are not a reason to quarantine a span: some producers report input
+    without cache (real-inputs.md 2); int_model_calls reads the count per producer.
 
     Incremental: a run re-reads the deliveries whose start date is in the window (var lookback_days) and
     those with no readable start time, and replaces them (macros/incremental/large_grains.sql).
-
-    Cost at 10 M spans: the JSON text is parsed once, without being copied first (no trim: the parser
-    skips blanks), the row fingerprint is computed only where it is read (quarantined rows, spans
-    delivered more than once).
 -#}
 
-{%- set span_attributes = {
-    'gen_ai.operation.name': 'operation_name',
-    'gen_ai.provider.name': 'provider_name',
-    'gen_ai.system': 'legacy_system_name',
-    'gen_ai.request.model': 'request_model',
-    'gen_ai.response.model': 'response_model',
-    'gen_ai.usage.input_tokens': 'input_tokens_text',
-    'gen_ai.usage.output_tokens': 'output_tokens_text',
-    'gen_ai.usage.cache_read.input_tokens': 'cache_read_input_tokens_text',
-    'gen_ai.usage.cache_creation.input_tokens': 'cache_creation_input_tokens_text',
-    'gen_ai.request.service_tier': 'service_tier',
-    'gen_ai.tool.name': 'tool_name',
-    'error.type': 'error_type',
-    'work_item.type': 'work_item_type',
-    'work_item.id': 'work_item_id',
-    'workflow.name': 'workflow_name',
-    'workflow.step': 'workflow_step',
-    'review.outcome': 'review_outcome',
-    'review.minutes': 'review_minutes_text',
-} -%}
-{%- set resource_attributes = {'service.name': 'service_name'} -%}
-{%- set numeric_attributes = [
-    ('input_tokens', 'gen_ai.usage.input_tokens', 'integer'),
-    ('output_tokens', 'gen_ai.usage.output_tokens', 'integer'),
-    ('cache_read_input_tokens', 'gen_ai.usage.cache_read.input_tokens', 'integer'),
-    ('cache_creation_input_tokens', 'gen_ai.usage.cache_creation.input_tokens', 'integer'),
-    ('review_minutes', 'review.minutes', 'decimal'),
+{%- set dialect = genai_dialect() -%}
+{%- set span_columns = {} -%}
+{%- for key in dialect['keys']['span'] -%}{%- do span_columns.update({key: 'tl_span_attr_' ~ loop.index}) -%}{%- endfor -%}
+{%- set resource_columns = {} -%}
+{%- for key in dialect['keys']['resource'] -%}{%- do resource_columns.update({key: 'tl_resource_attr_' ~ loop.index}) -%}{%- endfor -%}
+{%- set meanings = [
+    'operation_name', 'provider_name', 'request_model', 'response_model', 'response_id', 'service_tier', 'tool_name',
+    'error_type', 'work_item_type', 'work_item_id', 'workflow_name', 'workflow_step', 'review_outcome',
+] -%}
+{%- set numeric_meanings = [
+    ('input_tokens', 'integer'),
+    ('output_tokens', 'integer'),
+    ('cache_read_tokens', 'integer'),
+    ('cache_write_tokens', 'integer'),
+    ('review_minutes', 'decimal'),
 ] -%}
 {#- the checks beyond the landing contract (metrics.md 2), after the generic ones -#}
 {%- set span_checks = [] -%}
-{%- for name, key, landing_type in numeric_attributes -%}
+{%- for name, landing_type in numeric_meanings -%}
     {%- do span_checks.append([
-        landing_text(name ~ '_text') ~ ' is not null and ' ~ name ~ ' is null',
-        'unparseable ' ~ key,
+        landing_text('tl_' ~ name ~ '_text') ~ ' is not null and tl_' ~ name ~ ' is null',
+        'unparseable ' ~ name | replace('_', ' '),
     ]) -%}
 {%- endfor -%}
 {%- do span_checks.append([
-    'input_tokens < 0 or output_tokens < 0 or cache_read_input_tokens < 0 or cache_creation_input_tokens < 0',
+    'tl_input_tokens < 0 or tl_output_tokens < 0 or tl_cache_read_tokens < 0 or tl_cache_write_tokens < 0',
     'negative token count',
 ]) -%}
-{%- do span_checks.append(['review_minutes < 0', 'negative review.minutes']) -%}
-{%- do span_checks.append([
-    'coalesce(cache_read_input_tokens, 0) + coalesce(cache_creation_input_tokens, 0) > coalesce(input_tokens, 0)',
-    'cache tokens exceed input tokens',
-]) -%}
+{%- do span_checks.append(['tl_review_minutes < 0', 'negative review.minutes']) -%}
+{#- the columns of the flattened landing (file order, then what landing_source adds): the OTLP branch
+    gives the same, so the two branches union -#}
+{%- set flat_columns = landing_source_columns('otel', 'spans') or [] -%}
 {%- set start_nanos = landing_value('start_time_unix_nano', 'integer') -%}
 {%- set since = incremental_since('span_date') %}
 
 with
 
-landing as (
+flat_landing as (
     {{ landing_source('otel', 'spans') }}
 ),
 
 {# a second, narrow read of the same table: the keys are counted before the wide read streams past them
    (one read feeding both would be buffered whole, attribute text included) #}
-landing_keys as (
+flat_keys as (
     select
         trace_id,
         span_id,
@@ -85,69 +79,153 @@ landing_keys as (
     from {{ source('otel', 'spans') }}
 ),
 
-source as (
+{% if otlp_enabled() %}
+otlp_landing as (
+    select * from {{ source('otel', 'otlp_spans') }}
+),
+{% endif %}
+
+keys as (
     select
-        trace_id,
-        span_id,
-        parent_span_id,
-        name,
-        start_time_unix_nano,
-        end_time_unix_nano,
-        status_code,
-        attributes,
-        resource_attributes,
         {{ landing_text('trace_id') }} as key_trace_id,
-        {{ landing_text('span_id') }} as key_span_id,
-        {{ start_nanos }} as key_start_nanos
-    from landing
+        {{ landing_text('span_id') }} as key_span_id
+    from flat_keys
     {{ window_dates_filter(timestamp_from_unix_nanos(start_nanos), since, 'start_time_unix_nano') }}
+    {%- if otlp_enabled() %}
+    union all
+    select
+        trace_id as key_trace_id,
+        span_id as key_span_id
+    from otlp_landing
+    {{ window_dates_filter(timestamp_from_unix_nanos(start_nanos), since) }}
+    {%- endif %}
 ),
 
 {# keys delivered more than once (at-least-once delivery makes them rare): only these are ranked #}
 repeated_keys as (
     select
-        {{ landing_text('trace_id') }} as key_trace_id,
-        {{ landing_text('span_id') }} as key_span_id
-    from landing_keys
-    {{ window_dates_filter(timestamp_from_unix_nanos(start_nanos), since, 'start_time_unix_nano') }}
+        key_trace_id,
+        key_span_id
+    from keys
+    where key_trace_id is not null and key_span_id is not null
     group by 1, 2
     having count(*) > 1
 ),
 
-parsed as (
+{# the flattened deliveries: JSON attributes parsed once into the dialect's keys #}
+flat_parsed as (
+    select
+        *,
+        {{ json_parse_object('cast(attributes as ' ~ dbt.type_string() ~ ')', span_columns) }} as attributes_object,
+        {{ json_parse_object('cast(resource_attributes as ' ~ dbt.type_string() ~ ')', resource_columns) }}
+            as resource_attributes_object
+    from flat_landing
+    {{ window_dates_filter(timestamp_from_unix_nanos(start_nanos), since, 'start_time_unix_nano') }}
+),
+
+flat as (
+    select
+        {%- for lowered, column, sql_type in flat_columns %}
+        {{ adapter.quote(column) }},
+        {%- endfor %}
+        {%- for key, name in span_columns.items() %}
+        {{ json_object_field('attributes_object', key) }} as {{ name }},
+        {%- endfor %}
+        {%- for key, name in resource_columns.items() %}
+        {{ json_object_field('resource_attributes_object', key) }} as {{ name }},
+        {%- endfor %}
+        {{ landing_json_unreadable('attributes', 'attributes_object') }} as tl_is_attributes_unreadable,
+        {{ landing_json_unreadable('resource_attributes', 'resource_attributes_object') }}
+            as tl_is_resource_attributes_unreadable,
+        false as tl_is_unreadable_record,
+        cast(null as {{ dbt.type_string() }}) as tl_span_kind,
+        cast(null as {{ dbt.type_string() }}) as tl_landing_span,
+        cast(null as {{ dbt.type_string() }}) as tl_otlp_row_hash
+    from flat_parsed
+),
+
+{% if otlp_enabled() %}
+{# the OTLP deliveries: attributes are key and value lists already; the same columns as the flat ones #}
+otlp as (
+    select
+        {%- for lowered, column, sql_type in flat_columns %}
+        {%- if lowered in ('trace_id', 'span_id', 'parent_span_id', 'name', 'status_code', 'scope_name', 'scope_version',
+            '_landing_file', '_landing_row') %}
+        cast({{ lowered }} as {{ sql_type }}) as {{ adapter.quote(column) }},
+        {%- elif lowered in ('start_time_unix_nano', 'end_time_unix_nano') %}
+        {#- as the flat file types it (Parquet: an integer already; CSV: text) #}
+        {{ 'try_cast' if sql_type | lower != dbt.type_string() | lower else 'cast' }}({{ lowered }} as {{ sql_type }})
+            as {{ adapter.quote(column) }},
+        {%- else %}
+        cast(null as {{ sql_type }}) as {{ adapter.quote(column) }},
+        {%- endif %}
+        {%- endfor %}
+        {%- for key, name in span_columns.items() %}
+        attribute_values[list_position(attribute_keys, '{{ key }}')] as {{ name }},
+        {%- endfor %}
+        {%- for key, name in resource_columns.items() %}
+        resource_attribute_values[list_position(resource_attribute_keys, '{{ key }}')] as {{ name }},
+        {%- endfor %}
+        false as tl_is_attributes_unreadable,
+        false as tl_is_resource_attributes_unreadable,
+        is_unreadable_record as tl_is_unreadable_record,
+        span_kind as tl_span_kind,
+        _landing_span as tl_landing_span,
+        {{ dbt.hash("concat_ws('|', _landing_file, _landing_row, _landing_span, trace_id, span_id, start_time_unix_nano, "
+            ~ "end_time_unix_nano, name, status_code, cast(attribute_keys as varchar), cast(attribute_values as varchar))") }}
+            as tl_otlp_row_hash
+    from otlp_landing
+    {{ window_dates_filter(timestamp_from_unix_nanos(start_nanos), since) }}
+),
+{% endif %}
+
+source as (
+    select * from flat
+    {%- if otlp_enabled() %}
+    union all
+    select * from otlp
+    {%- endif %}
+),
+
+located as (
     select
         source.*,
-        repeated_keys.key_span_id is not null as is_repeated_key,
-        {{ json_parse_object('cast(source.attributes as ' ~ dbt.type_string() ~ ')', span_attributes) }}
-            as attributes_object,
-        {{ json_parse_object('cast(source.resource_attributes as ' ~ dbt.type_string() ~ ')', resource_attributes) }}
-            as resource_attributes_object
+        {{ landing_text('source.trace_id') }} as tl_trace_id,
+        {{ landing_text('source.span_id') }} as tl_span_id,
+        {{ landing_value('source.start_time_unix_nano', 'integer') }} as tl_start_nanos,
+        repeated_keys.key_span_id is not null as tl_is_repeated_key
     from source
     left join repeated_keys
         on
-            source.key_trace_id = repeated_keys.key_trace_id
-            and source.key_span_id = repeated_keys.key_span_id
+            {{ landing_text('source.trace_id') }} = repeated_keys.key_trace_id
+            and {{ landing_text('source.span_id') }} = repeated_keys.key_span_id
 ),
 
-extracted as (
+dialect as (
     select
-        {%- for key, name in span_attributes.items() %}
-        {{ json_object_field('attributes_object', key) }} as {{ name }},
+        {%- for meaning in meanings %}
+        {{ genai_meaning(dialect, 'span', meaning, span_columns) }} as tl_{{ meaning }},
         {%- endfor %}
-        {%- for key, name in resource_attributes.items() %}
-        {{ json_object_field('resource_attributes_object', key) }} as {{ name }},
+        {%- for name, landing_type in numeric_meanings %}
+        {{ genai_meaning(dialect, 'span', name, span_columns) }} as tl_{{ name }}_text,
         {%- endfor %}
+        {{ genai_meaning(dialect, 'resource', 'service_name', resource_columns) }} as tl_service_name,
+        {#- whether the producer reports a cache split at all (openai-v2 never does: real-inputs.md 2) #}
+        (
+            {{ genai_meaning(dialect, 'span', 'cache_read_tokens', span_columns) }} is not null
+            or {{ genai_meaning(dialect, 'span', 'cache_write_tokens', span_columns) }} is not null
+        ) as tl_has_cache_split,
         *
-    from parsed
+    from located
 ),
 
 numbers as (
     select
-        {%- for name, key, landing_type in numeric_attributes %}
-        {{ landing_value(name ~ '_text', landing_type) }} as {{ name }},
+        {%- for name, landing_type in numeric_meanings %}
+        {{ landing_value('tl_' ~ name ~ '_text', landing_type) }} as tl_{{ name }},
         {%- endfor %}
         *
-    from extracted
+    from dialect
 ),
 
 checked as (
@@ -156,7 +234,8 @@ checked as (
         {{ landing_quarantine_reason(
             'otel',
             'spans',
-            parsed_json={'attributes': 'attributes_object', 'resource_attributes': 'resource_attributes_object'},
+            first_checks=[['tl_is_unreadable_record', 'invalid json otlp record']],
+            parsed_json={'attributes': 'tl_is_attributes_unreadable', 'resource_attributes': 'tl_is_resource_attributes_unreadable'},
             extra_checks=span_checks,
         ) }} as quarantine_reason
     from numbers
@@ -165,38 +244,47 @@ checked as (
 typed as (
     select
         case
-            when quarantine_reason is not null or is_repeated_key then {{ landing_row_hash('otel', 'spans') }}
+            when quarantine_reason is not null or tl_is_repeated_key
+                then coalesce(tl_otlp_row_hash, {{ landing_row_hash('otel', 'spans') }})
         end as landing_row_hash,
-        key_trace_id as trace_id,
-        key_span_id as span_id,
+        _landing_file as landing_file,
+        _landing_row as landing_row,
+        tl_landing_span as landing_span,
+        tl_trace_id as trace_id,
+        tl_span_id as span_id,
         {{ landing_text('parent_span_id') }} as parent_span_id,
         {{ landing_text('name') }} as span_name,
-        key_start_nanos as start_time_unix_nano,
+        tl_span_kind as span_kind,
+        {{ landing_text('scope_name') }} as scope_name,
+        {{ landing_text('scope_version') }} as scope_version,
+        tl_start_nanos as start_time_unix_nano,
         {{ landing_value('end_time_unix_nano', 'integer') }} as end_time_unix_nano,
-        {{ timestamp_from_unix_nanos('key_start_nanos') }} as started_at,
+        {{ timestamp_from_unix_nanos('tl_start_nanos') }} as started_at,
         {{ timestamp_from_unix_nanos(landing_value('end_time_unix_nano', 'integer')) }} as ended_at,
-        cast({{ timestamp_from_unix_nanos('key_start_nanos') }} as date) as span_date,
+        cast({{ timestamp_from_unix_nanos('tl_start_nanos') }} as date) as span_date,
         coalesce(upper({{ landing_text('status_code') }}), 'STATUS_CODE_UNSET') as status_code,
-        service_name,
-        operation_name,
-        lower(coalesce(provider_name, legacy_system_name)) as provider_name,
-        request_model,
-        response_model,
-        input_tokens,
-        output_tokens,
-        cache_read_input_tokens,
-        cache_creation_input_tokens,
-        lower(service_tier) as service_tier,
-        tool_name,
-        error_type,
-        work_item_type,
-        work_item_id,
-        workflow_name,
-        workflow_step,
-        review_outcome,
-        review_minutes,
+        tl_service_name as service_name,
+        tl_operation_name as operation_name,
+        tl_provider_name as provider_name,
+        tl_request_model as request_model,
+        tl_response_model as response_model,
+        tl_response_id as response_id,
+        tl_input_tokens as input_tokens,
+        tl_output_tokens as output_tokens,
+        tl_cache_read_tokens as cache_read_input_tokens,
+        tl_cache_write_tokens as cache_creation_input_tokens,
+        tl_has_cache_split as has_cache_split,
+        lower(tl_service_tier) as service_tier,
+        tl_tool_name as tool_name,
+        tl_error_type as error_type,
+        tl_work_item_type as work_item_type,
+        tl_work_item_id as work_item_id,
+        tl_workflow_name as workflow_name,
+        tl_workflow_step as workflow_step,
+        tl_review_outcome as review_outcome,
+        tl_review_minutes as review_minutes,
         quarantine_reason,
-        is_repeated_key
+        tl_is_repeated_key as is_repeated_key
     from checked
 ),
 
