@@ -40,6 +40,7 @@ call_totals as (
         sum(total_input_tokens) as input_tokens,
         sum(output_tokens) as output_tokens,
         sum(allocated_cost_usd) as allocated_cost_usd,
+        sum(provisional_cost_usd) as provisional_cost_usd,
         sum(case when is_unpriced then 1 else 0 end) as unpriced_calls
     from calls
     group by 1
@@ -116,7 +117,8 @@ final as (
         coalesce(call_totals.input_tokens, 0) as input_tokens,
         coalesce(call_totals.output_tokens, 0) as output_tokens,
         coalesce(call_totals.unpriced_calls, 0) as unpriced_calls,
-        coalesce(call_totals.allocated_cost_usd, 0.0) as allocated_cost_usd
+        coalesce(call_totals.allocated_cost_usd, 0.0) as allocated_cost_usd,
+        coalesce(call_totals.provisional_cost_usd, 0.0) as provisional_cost_usd
     from trace_roots
     left join call_totals
         on trace_roots.trace_id = call_totals.trace_id

@@ -51,7 +51,8 @@ final as (
         activity.input_tokens,
         activity.output_tokens,
         activity.unpriced_calls,
-        activity.allocated_cost_usd
+        activity.allocated_cost_usd,
+        activity.provisional_cost_usd
     from activity
     inner join attempts
         on activity.trace_id = attempts.trace_id

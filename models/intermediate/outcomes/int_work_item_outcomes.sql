@@ -32,6 +32,7 @@ run_totals as (
         min(started_at) as first_run_started_at,
         max(started_at) as last_run_started_at,
         sum(allocated_cost_usd) as ai_cost_usd,
+        sum(provisional_cost_usd) as provisional_ai_cost_usd,
         sum(human_minutes) as human_minutes,
         sum(reviews) as reviews,
         sum(overridden_reviews) as overridden_reviews,
@@ -70,6 +71,7 @@ classified as (
         run_totals.first_run_started_at,
         run_totals.last_run_started_at,
         run_totals.ai_cost_usd,
+        run_totals.provisional_ai_cost_usd,
         run_totals.human_minutes,
         run_totals.reviews
     from work_items
@@ -122,6 +124,7 @@ final as (
         runs,
         first_run_started_at,
         ai_cost_usd,
+        provisional_ai_cost_usd,
         human_minutes,
         human_cost_usd,
         reviews,

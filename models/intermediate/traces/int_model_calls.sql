@@ -13,8 +13,11 @@
 
     - A span is a model call when its operation (any dialect, seeds/dialects) is chat, text_completion,
       generate_content or embeddings, or when it names no operation but a provider and a model, with
-      token counts or an error (openlit records a failed Anthropic request so). HTTP client spans carry
-      none of these: they are not calls.
+      token counts or an error. A failed request whose span kept nothing but its name (`chat <model>`)
+      and an error status, from a scope that instruments one provider (genai_producers), is an errored
+      call of that provider (openlit on Anthropic). HTTP client spans carry none of these: not calls.
+      A model-call span of a scope that instruments one provider but names no provider is that
+      provider's (OpenInference's failed OpenAI calls name none).
     - One request is one call. Spans of one trace are the same request when they share the provider and
       gen_ai.response.id, or when one is nested in the other (a span whose parent is a call of the same
       provider: a wrapper around an SDK span), or, for spans without a response id, when spans of
@@ -61,31 +64,20 @@ producers as (
     select * from {{ ref('genai_producers') }}
 ),
 
-candidates as (
+{# the scopes that instrument one provider only: a span of theirs that names nothing is that provider's #}
+provider_scopes as (
     select
-        span_id,
-        trace_id,
-        parent_span_id,
         scope_name,
-        scope_version,
-        service_name,
-        operation_name,
-        provider_name as provider,
-        coalesce(response_model, request_model) as model_name,
-        response_id,
-        started_at,
-        ended_at,
-        cast(started_at as date) as call_date,
-        coalesce(service_tier = 'batch', false) as is_batch,
-        workflow_step,
-        coalesce(error_type, case when status_code = 'STATUS_CODE_ERROR' then 'error' end) as error_type,
-        status_code,
-        has_cache_split,
-        input_tokens is not null or output_tokens is not null as has_usage,
-        coalesce(input_tokens, 0) as reported_input_tokens,
-        coalesce(cache_read_input_tokens, 0) as cached_input_tokens,
-        coalesce(cache_creation_input_tokens, 0) as cache_write_tokens,
-        coalesce(output_tokens, 0) as output_tokens
+        max(provider) as scope_provider
+    from producers
+    where calls_only_this_provider and provider <> '*'
+    group by 1
+),
+
+call_spans as (
+    select
+        *,
+        coalesce(response_model, request_model) as reported_model
     from spans
     where
         operation_name in {{ call_operations }}
@@ -98,6 +90,54 @@ candidates as (
                 or status_code = 'STATUS_CODE_ERROR'
             )
         )
+    union all
+    {# a failed request whose span kept no attribute but its name `<operation> <model>` and its error
+        status (openlit on Anthropic), from a scope that instruments one provider #}
+    select
+        spans.*,
+        substr(spans.span_name, {{ dbt.position("' '", 'spans.span_name') }} + 1) as reported_model
+    from spans
+    inner join provider_scopes
+        on spans.scope_name = provider_scopes.scope_name
+    where
+        spans.operation_name is null
+        and spans.provider_name is null
+        and spans.request_model is null
+        and spans.response_model is null
+        and spans.status_code = 'STATUS_CODE_ERROR'
+        and split_part(spans.span_name, ' ', 1) in {{ call_operations }}
+),
+
+candidates as (
+    select
+        call_spans.span_id,
+        call_spans.trace_id,
+        call_spans.parent_span_id,
+        call_spans.scope_name,
+        call_spans.scope_version,
+        call_spans.service_name,
+        coalesce(call_spans.operation_name, split_part(call_spans.span_name, ' ', 1)) as operation_name,
+        coalesce(call_spans.provider_name, provider_scopes.scope_provider) as provider,
+        call_spans.reported_model as model_name,
+        call_spans.response_id,
+        call_spans.started_at,
+        call_spans.ended_at,
+        cast(call_spans.started_at as date) as call_date,
+        coalesce(call_spans.service_tier = 'batch', false) as is_batch,
+        call_spans.workflow_step,
+        coalesce(
+            call_spans.error_type, case when call_spans.status_code = 'STATUS_CODE_ERROR' then 'error' end
+        ) as error_type,
+        call_spans.status_code,
+        call_spans.has_cache_split,
+        call_spans.input_tokens is not null or call_spans.output_tokens is not null as has_usage,
+        coalesce(call_spans.input_tokens, 0) as reported_input_tokens,
+        coalesce(call_spans.cache_read_input_tokens, 0) as cached_input_tokens,
+        coalesce(call_spans.cache_creation_input_tokens, 0) as cache_write_tokens,
+        coalesce(call_spans.output_tokens, 0) as output_tokens
+    from call_spans
+    left join provider_scopes
+        on call_spans.scope_name = provider_scopes.scope_name
 ),
 
 resolved as (

@@ -48,7 +48,9 @@ per_call as (
         sum(list_cost_usd) as priced_list_cost_usd,
         sum(case when is_priced then 0 else 1 end) as unpriced_token_types,
         sum(case when has_bill then 0 else 1 end) as unbilled_token_types,
-        sum(allocated_usd) as allocated_cost_usd
+        sum(allocated_usd) as allocated_cost_usd,
+        {# the list cost of the token types whose pool has no bill yet (real-inputs.md 5) #}
+        sum(case when not has_bill then coalesce(list_cost_usd, 0.0) else 0.0 end) as provisional_cost_usd
     from allocations
     group by 1
 ),
@@ -64,7 +66,7 @@ final as (
         calls.operation_name,
         calls.scope_name,
         calls.response_id,
-        calls.request_spans,
+        cast(calls.request_spans as {{ dbt.type_bigint() }}) as request_spans,
         calls.input_tokens_reading,
         calls.has_cache_split,
         calls.call_date,
@@ -91,7 +93,8 @@ final as (
             when calls.is_known_model and coalesce(per_call.unpriced_token_types, 0) = 0
                 then coalesce(per_call.priced_list_cost_usd, 0.0)
         end as list_cost_usd,
-        coalesce(per_call.allocated_cost_usd, 0.0) as allocated_cost_usd
+        coalesce(per_call.allocated_cost_usd, 0.0) as allocated_cost_usd,
+        coalesce(per_call.provisional_cost_usd, 0.0) as provisional_cost_usd
     from calls
     left join per_call
         on calls.span_id = per_call.span_id

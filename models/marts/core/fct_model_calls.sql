@@ -11,36 +11,56 @@ calls as (
     select * from {{ ref('int_model_calls_costed') }}
 ),
 
+coverage as (
+    select * from {{ ref('int_billing_coverage') }}
+),
+
+provider_coverage as (
+    select
+        provider,
+        max(billed_through_date) as billed_through_date
+    from coverage
+    group by 1
+),
+
 final as (
     select
-        span_id,
-        trace_id,
-        team_id,
-        provider,
-        model,
-        reported_model_name,
-        call_date,
-        started_at,
-        workflow_name,
-        workflow_step,
-        work_item_type,
-        work_item_id,
-        is_linked_to_run,
-        is_linked_to_work_item,
-        service_name,
-        is_batch,
-        is_error,
-        error_type,
-        input_tokens,
-        cached_input_tokens,
-        cache_write_tokens,
-        output_tokens,
-        total_input_tokens,
-        is_unpriced,
-        is_unbilled,
-        list_cost_usd,
-        allocated_cost_usd
+        calls.span_id,
+        calls.trace_id,
+        calls.team_id,
+        calls.provider,
+        calls.model,
+        calls.reported_model_name,
+        calls.scope_name,
+        calls.response_id,
+        calls.request_spans,
+        calls.input_tokens_reading,
+        calls.call_date,
+        calls.started_at,
+        calls.workflow_name,
+        calls.workflow_step,
+        calls.work_item_type,
+        calls.work_item_id,
+        calls.is_linked_to_run,
+        calls.is_linked_to_work_item,
+        calls.service_name,
+        calls.is_batch,
+        calls.is_error,
+        calls.error_type,
+        calls.input_tokens,
+        calls.cached_input_tokens,
+        calls.cache_write_tokens,
+        calls.output_tokens,
+        calls.total_input_tokens,
+        calls.is_unpriced,
+        calls.is_unbilled,
+        calls.list_cost_usd,
+        calls.allocated_cost_usd,
+        calls.provisional_cost_usd,
+        provider_coverage.billed_through_date as provider_billed_through_date
     from calls
+    left join provider_coverage
+        on calls.provider = provider_coverage.provider
 )
 
 select * from final

@@ -36,6 +36,7 @@ final as (
         cast(runs.input_tokens as bigint) as input_tokens,
         cast(runs.output_tokens as bigint) as output_tokens,
         runs.allocated_cost_usd,
+        runs.provisional_cost_usd,
         outcomes.outcome_class
     from runs
     left join outcomes

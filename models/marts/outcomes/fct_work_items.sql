@@ -19,6 +19,7 @@ final as (
         completion_month,
         runs,
         ai_cost_usd,
+        provisional_ai_cost_usd,
         human_minutes,
         human_cost_usd,
         bpo_unit_price_usd,
