@@ -101,7 +101,7 @@ def test_messy_build_succeeds_with_warnings_only(messy: Build) -> None:
 
 
 def test_quarantine_is_warned_on_with_its_row_count(messy: Build) -> None:
-    """landing.md: quarantine is "warned on by tests"; the warning carries the count (31 planted rows)."""
+    """landing.md: quarantine is "warned on by tests"; the warning carries the count (30 planted rows)."""
     node = messy.node("has_no_rows_fct_quarantined_rows_")
     assert (node.status, node.failures) == ("warn", len(QUARANTINED))
 
@@ -200,7 +200,6 @@ QUARANTINED = [
         "0.10 USD",
     ),
     # cache tokens exceeding input tokens
-    Q("cache exceeds input (span)", "otel_spans", "cache tokens exceed input tokens", f"{SPAN}4", "06-16"),
     Q("cache exceeds input (usage export)", "openai_usage", "cache tokens exceed input tokens", "gpt-x", "06-16"),
     # a currency with no FX rate on or before the charge date
     Q("no FX rate (GBP before its first rate)", "focus_charges", "no fx rate for currency", ANY, "05-31", "3.00 GBP"),
@@ -256,7 +255,7 @@ ROW_COUNTS = {
     "anthropic_usage": ("base_anthropic__usage", "stg_anthropic__usage", 0, 0, 0),
     "focus_charges": ("base_focus__charges", "stg_focus__charges", 20, 16, 0),
     "invoices": ("base_accounts_payable__invoices", "stg_accounts_payable__invoices", 7, 6, 0),
-    "otel_spans": ("base_otel__spans", "stg_otel__spans", 33, 24, 2),
+    "otel_spans": ("base_otel__spans", "stg_otel__spans", 33, 25, 2),
     "tickets": ("base_helpdesk__tickets", "stg_helpdesk__tickets", 9, 5, 1),
     "claims": ("base_claims__claims", "stg_claims__claims", 5, 2, 0),
     "contracts": ("base_contracts__contracts", "stg_contracts__contracts", 3, 1, 0),
@@ -320,9 +319,12 @@ def test_quarantined_rows_are_not_staged(messy: Build) -> None:
 
 
 def test_quarantined_model_calls_are_removed_whole(messy: Build) -> None:
-    """metrics.md 12: quarantined calls are not in fct_model_calls and their tokens are not in Qt."""
-    calls = messy.query("select span_id from marts.fct_model_calls where trace_id = ?", [TRACE_UNKNOWN_ITEM])
-    assert [row["span_id"] for row in calls] == ["e100000000000001"]
+    """metrics.md 12: quarantined calls are not in fct_model_calls and their tokens are not in Qt (e1…04,
+    whose cache tokens exceed its input, is no quarantine: the next test)."""
+    calls = messy.query(
+        "select span_id from marts.fct_model_calls where trace_id = ? order by span_id", [TRACE_UNKNOWN_ITEM]
+    )
+    assert [row["span_id"] for row in calls] == ["e100000000000001", "e100000000000004"]
     pools = {
         row["token_type"]: (row["calls"], row["traced_tokens"])
         for row in messy.query(
@@ -330,6 +332,20 @@ def test_quarantined_model_calls_are_removed_whole(messy: Build) -> None:
         )
     }
     assert pools == {"input": (3, 4000), "output": (3, 2000)}
+
+
+def test_cache_above_input_is_read_as_input_without_cache_not_quarantined(messy: Build) -> None:
+    """real-inputs.md 2: a paid call whose cache tokens exceed its input count comes from a producer that
+    reports input without cache: kept, input as reported (1000), cached 1500; unbilled on 06-18."""
+    call = _call(messy, "e100000000000004")
+    assert (
+        call["input_tokens_reading"],
+        call["input_tokens"],
+        call["cached_input_tokens"],
+        call["output_tokens"],
+        call["is_unbilled"],
+        call["allocated_cost_usd"],
+    ) == ("exclusive: cache exceeds input", 1000, 1500, 10, True, _money(0.0))
 
 
 # ---- the money still reconciles

@@ -135,6 +135,7 @@ CALL_ASPECTS = {
     "list_cost": ("list_cost_usd",),
     "allocated_cost": ("allocated_cost_usd",),
     "flags": ("is_unpriced", "is_unbilled"),
+    "provisional": ("provisional_cost_usd", "provider_billed_through_date"),
 }
 
 

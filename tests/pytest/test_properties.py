@@ -744,8 +744,7 @@ def landings(draw: st.DrawFn) -> Landing:
             "gen_ai.operation.name": "chat",
             "gen_ai.provider.name": "openai",
             "gen_ai.request.model": "gpt-x",
-            "gen_ai.usage.input_tokens": 10,
-            "gen_ai.usage.cache_read.input_tokens": 20,
+            "gen_ai.usage.input_tokens": -10,
             "gen_ai.usage.output_tokens": 5,
         }
         quarantined_spans.append({"attributes": json.dumps(attributes), "trace": host})

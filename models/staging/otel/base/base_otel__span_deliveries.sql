@@ -45,11 +45,15 @@
     ('review_minutes', 'decimal'),
 ] -%}
 {#- the checks beyond the landing contract (metrics.md 2), after the generic ones -#}
+{#- a reason names the meaning by its first key (the semantic conventions' name): `unparseable
+    gen_ai.usage.input_tokens` whichever of its spellings the span used -#}
 {%- set span_checks = [] -%}
 {%- for name, landing_type in numeric_meanings -%}
+    {%- set first_keys = [] -%}
+    {%- for meaning, keys in dialect['span'] if meaning == name -%}{%- do first_keys.append(keys[0]) -%}{%- endfor -%}
     {%- do span_checks.append([
         landing_text('tl_' ~ name ~ '_text') ~ ' is not null and tl_' ~ name ~ ' is null',
-        'unparseable ' ~ name | replace('_', ' '),
+        'unparseable ' ~ (first_keys[0] if first_keys else name),
     ]) -%}
 {%- endfor -%}
 {%- do span_checks.append([
