@@ -1,5 +1,6 @@
 # token_ledger: two commands from a fresh clone.
-#   make build   install everything, generate the demo landing data if absent, dbt build --full-refresh
+#   make build   install everything and the token_ledger package (editable, the `token-ledger` command),
+#                generate the demo landing data if absent, dbt build --full-refresh
 #   make test    the whole suite: dbt build (models + data tests + unit tests), pytest, sqlfluff, ruff
 
 SHELL := /bin/bash
@@ -19,16 +20,19 @@ build: dbt-build
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt
+# The token_ledger package (the `token-ledger` command) is installed editable, without build isolation:
+# nothing is fetched at build time.
+$(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
 demo: $(DEMO_DIR)/_expected.json
 
-$(DEMO_DIR)/_expected.json: scripts/generate_landing.py $(wildcard seeds/*.csv) | venv
-	$(BIN)/python scripts/generate_landing.py --out $(DEMO_DIR) --seed 42 --scale 1
+$(DEMO_DIR)/_expected.json: $(wildcard token_ledger/generate/*.py) token_ledger/contract.py $(wildcard seeds/*.csv) | venv
+	$(BIN)/token-ledger generate --out $(DEMO_DIR) --seed 42 --scale 1
 
 dbt-build: venv demo
 	mkdir -p target
@@ -39,8 +43,8 @@ pytest: venv demo
 
 lint: venv
 	$(BIN)/sqlfluff lint models macros tests analyses
-	$(BIN)/ruff check scripts tests benchmarks
-	$(BIN)/ruff format --check scripts tests benchmarks
+	$(BIN)/ruff check token_ledger tests
+	$(BIN)/ruff format --check token_ledger tests
 
 test: dbt-build pytest lint
 
@@ -57,7 +61,7 @@ REPORT_HTML := $(CURDIR)/target/report/token_ledger_report.html
 
 report: venv demo
 	@test -f "$(DBT_DUCKDB_PATH)" || $(MAKE) dbt-build
-	$(BIN)/python scripts/report.py --database "$(DBT_DUCKDB_PATH)" --out "$(REPORT_HTML)"
+	$(BIN)/token-ledger report --database "$(DBT_DUCKDB_PATH)" --out "$(REPORT_HTML)"
 
 chromium:
 	@if command -v chromium >/dev/null 2>&1; then \
@@ -97,7 +101,7 @@ postgres-stop:
 	DBT_POSTGRES_PORT=$(PG_PORT) scripts/local_postgres.sh stop
 
 postgres-load: postgres-venv postgres-server demo
-	$(PG_LOCAL) $(BIN)/python scripts/load_warehouse.py --landing $(DEMO_DIR)
+	$(PG_LOCAL) $(BIN)/token-ledger load --landing $(DEMO_DIR)
 
 postgres-build: postgres-load
 	$(PG_LOCAL) $(BIN)/dbt build --target postgres --full-refresh --fail-fast --target-path target/postgres-dbt
@@ -115,7 +119,7 @@ BENCH_ARGS ?=
 .PHONY: bench
 
 bench: venv
-	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
+	$(BIN)/token-ledger bench $(BENCH_ARGS)
 
 # ---- Apache Spark: the same project on a distributed engine ------------------------------------------
 #   make test-spark      demo data loaded into a local Spark warehouse (target/spark: Parquet tables, Derby
@@ -133,7 +137,7 @@ $(VENV)/.installed-spark: requirements-spark.txt $(VENV)/.installed
 	touch $@
 
 spark-load: spark-venv demo
-	$(SPARK_LOCAL) $(BIN)/python scripts/load_warehouse.py --target spark --landing $(DEMO_DIR)
+	$(SPARK_LOCAL) $(BIN)/token-ledger load --target spark --landing $(DEMO_DIR)
 
 spark-build: spark-load
 	$(SPARK_LOCAL) $(BIN)/dbt build --target spark --full-refresh --fail-fast --target-path target/spark-dbt
