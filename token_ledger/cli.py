@@ -4,9 +4,10 @@
     token-ledger load --landing DIR [--target postgres|spark]      landing files -> a warehouse's raw schema
     token-ledger report [--database FILE] [--out FILE]             the CFO report (one HTML file)
     token-ledger bench [--quick] [--sizes 1m,10m]                  the benchmark (benchmarks/README.md)
+    token-ledger extract openai|anthropic --since D --out DIR      provider Admin APIs -> landing files
 
 The arguments are declared here; each subcommand's work is imported only when it runs, so
-``token-ledger load`` never loads plotly.
+``token-ledger extract`` never loads plotly, dbt or pyarrow.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ COMMANDS = {
     "load": "token_ledger.load",
     "report": "token_ledger.report",
     "bench": "token_ledger.bench",
+    "extract": "token_ledger.extract",
 }
 
 
@@ -88,6 +90,36 @@ def _add_bench(sub: argparse._SubParsersAction) -> None:
     )
 
 
+def _add_extract(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "extract",
+        help="pull cost and usage from a provider's Admin API into landing files",
+        description="Keys come from OPENAI_ADMIN_KEY / ANTHROPIC_ADMIN_KEY only; the API base from "
+        "OPENAI_BASE_URL (with /v1) / ANTHROPIC_BASE_URL (without /v1).",
+    )
+    providers = parser.add_subparsers(dest="provider", required=True, metavar="openai|anthropic")
+    for name in ("openai", "anthropic"):
+        p = providers.add_parser(name, help=f"the {name} Admin cost and usage APIs")
+        p.add_argument("--out", required=True, type=Path, help="landing directory (one file per table, merged)")
+        p.add_argument(
+            "--since", type=_date, help="first day (UTC) to pull, YYYY-MM-DD (default: where the last pull ended)"
+        )
+        p.add_argument("--until", type=_date, help="last day (UTC) to pull, inclusive (default: today)")
+        p.add_argument("--organization-id", help="the organization id every row carries (default: from the API)")
+        p.add_argument(
+            "--repull-days",
+            type=int,
+            default=3,
+            help="days before where the last pull ended that are pulled again, as bills settle (default 3)",
+        )
+        p.add_argument(
+            "--with-empty-tables",
+            action="store_true",
+            help="also write a header-only file for every other landing table OUT has none of (bills alone)",
+        )
+        p.add_argument("--no-progress", action="store_true", help="no progress bar (off anyway when not a TTY)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="token-ledger", description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
@@ -97,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_load(sub)
     _add_report(sub)
     _add_bench(sub)
+    _add_extract(sub)
     return parser
 
 
