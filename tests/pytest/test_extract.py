@@ -28,6 +28,7 @@ from extract_mock import (
 )
 
 from token_ledger.contract import landing_table
+from token_ledger.extract.landing import landing_columns
 
 ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
@@ -36,7 +37,8 @@ def assert_rows(path: Path, table: str, expected: list[dict[str, str]]) -> list[
     """The file has exactly the contract's columns and exactly these rows (columns not named: empty;
     extracted_at, where declared: one UTC timestamp for the whole pull)."""
     header, rows = read(path)
-    assert header == landing_table(table).names
+    assert header == landing_columns(table)
+    assert header[: len(landing_table(table).names)] == landing_table(table).names
     stamps = {row.pop("extracted_at") for row in rows if "extracted_at" in row}
     assert len(stamps) <= 1 and all(ISO_UTC.match(s) for s in stamps), stamps
     wanted = [{column: want.get(column, "") for column in header if column != "extracted_at"} for want in expected]
@@ -407,7 +409,7 @@ def test_anthropic_published_examples(api, capsys, tmp_path):
         flat |= {f"cache_creation_{k}": str(v) for k, v in result["cache_creation"].items()}
         flat["server_tool_use_web_search_requests"] = str(result["server_tool_use"]["web_search_requests"])
         _, rows = read(out / "anthropic_usage.csv")
-        declared = set(landing_table("anthropic_usage").names)
+        declared = set(landing_columns("anthropic_usage"))
         assert len(rows) == 1
         assert {k: v for k, v in rows[0].items() if k in flat} == {k: v for k, v in flat.items() if k in declared}
         assert rows[0]["starting_at"] == bucket["starting_at"]
