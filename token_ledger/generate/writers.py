@@ -8,23 +8,12 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from token_ledger.contract import landing_table
+from token_ledger.contract import landing_table, landing_tables
 
 SPANS_TABLE = "otel_spans"
-# The landing tables the demo generator writes, each with the contract's columns (landing_columns).
-GENERATED_TABLES = (
-    SPANS_TABLE,
-    "openai_costs",
-    "anthropic_costs",
-    "openai_usage",
-    "anthropic_usage",
-    "focus_charges",
-    "invoices",
-    "tickets",
-    "claims",
-    "contracts",
-)
-CSV_TABLES = GENERATED_TABLES[1:]
+# The generator writes every landing table of the contract (a table its story does not fill gets its header).
+GENERATED_TABLES = tuple(table.identifier for table in landing_tables())
+CSV_TABLES = tuple(table for table in GENERATED_TABLES if table != SPANS_TABLE)
 
 
 def landing_columns(table: str) -> list[str]:
