@@ -204,3 +204,20 @@ def test_retry_after_reads_seconds_and_http_dates():
     assert retry_after_seconds("2", now) == 2.0
     assert retry_after_seconds("Tue, 01 Sep 2026 12:00:30 GMT", now) == 30.0
     assert retry_after_seconds("soon", now) is None and retry_after_seconds(None, now) is None
+
+
+def test_a_backfill_does_not_move_the_next_pull_back(api, capsys, tmp_path):
+    api.pages("/v1/organization/usage/completions", [{"data": []}])
+    api.pages("/v1/organization/costs", [{"data": []}])
+    out = ["--out", str(tmp_path)]
+    assert extract(capsys, "openai", "--since", "2026-09-01", "--until", "2026-09-10", *out)[0] == 0
+    assert extract(capsys, "openai", "--since", "2026-06-01", "--until", "2026-06-30", *out)[0] == 0
+    api.requests.clear()
+    assert extract(capsys, "openai", "--until", "2026-09-12", *out)[0] == 0
+    assert api.seen("/v1/organization/costs")[0].query["start_time"] == [str(epoch("2026-09-08"))]
+
+
+def test_a_parquet_file_of_the_table_is_not_shadowed_silently(api, capsys, tmp_path):
+    (tmp_path / "openai_costs.parquet").write_bytes(b"PAR1")
+    code, _, err = extract(capsys, "openai", "--since", "2026-09-01", "--until", "2026-09-01", "--out", str(tmp_path))
+    assert code == 1 and "openai_costs.parquet would be read instead" in err and api.requests == []

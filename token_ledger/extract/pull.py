@@ -127,6 +127,12 @@ def write_empty_tables(out: Path) -> list[str]:
 
 def pull(provider: Provider, args: argparse.Namespace, key: str, base_url: str) -> int:
     out: Path = args.out
+    for endpoint in provider.endpoints:
+        if (out / f"{endpoint.table}.parquet").exists():
+            raise ExtractError(
+                f"{out / endpoint.table}.parquet would be read instead of the {endpoint.table}.csv this writes: "
+                "move it away"
+            )
     last_pull = read_state(out).get(provider.name, {})
     now = dt.datetime.now(dt.UTC)
     first, last = pull_window(args, last_pull, now.date())
@@ -165,12 +171,14 @@ def pull(provider: Provider, args: argparse.Namespace, key: str, base_url: str) 
     if args.with_empty_tables:
         for table in write_empty_tables(out):
             print(f"{table}: no file in {out}, wrote its header only")
+    # a back-fill of older days does not move back where the pulls have reached
+    through = max(last, dt.date.fromisoformat(last_pull.get("pulled_through") or last.isoformat()))
     write_state(
         out,
         provider.name,
         {
             "pulled_from": first.isoformat(),
-            "pulled_through": last.isoformat(),
+            "pulled_through": through.isoformat(),
             "extracted_at": extracted_at,
             ORGANIZATION: organization,
             "base_url": base_url,
