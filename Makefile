@@ -1,6 +1,8 @@
 # token_ledger: two commands from a fresh clone.
-#   make build   install everything, generate the demo landing data if absent, dbt build --full-refresh
+#   make build   install the runtime (requirements/runtime.lock) and the token_ledger package (editable,
+#                the `token-ledger` command), generate the demo landing data if absent, dbt build --full-refresh
 #   make test    the whole suite: dbt build (models + data tests + unit tests), pytest, sqlfluff, ruff
+#                (adds the development tools of requirements/dev.lock)
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -13,34 +15,49 @@ export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_DUCKDB_PATH ?= $(CURDIR)/target/token_ledger.duckdb
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: build test venv demo dbt-build pytest lint clean
+.PHONY: build test venv dev-venv lock demo dbt-build pytest lint clean
 
 build: dbt-build
 
+# Every install is from a lock (every transitive dependency pinned); the package itself is installed
+# editable without build isolation, so nothing is fetched at build time (setuptools is in the lock).
+# A lock applied on top of another changes nothing already installed: the locks agree (requirements/lock.sh).
+PIP_LOCKED = $(BIN)/pip install --quiet --no-deps -r
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt
+$(VENV)/.installed: requirements/runtime.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements.txt
+	$(PIP_LOCKED) requirements/runtime.lock
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
+
+dev-venv: $(VENV)/.installed-dev
+
+$(VENV)/.installed-dev: requirements/dev.lock $(VENV)/.installed
+	$(PIP_LOCKED) requirements/dev.lock
+	touch $@
+
+# requirements/*.lock from pyproject.toml (UPGRADE=1 to move to the newest allowed versions)
+lock: dev-venv
+	UV=$(BIN)/uv requirements/lock.sh
 
 demo: $(DEMO_DIR)/_expected.json
 
-$(DEMO_DIR)/_expected.json: scripts/generate_landing.py $(wildcard seeds/*.csv) | venv
-	$(BIN)/python scripts/generate_landing.py --out $(DEMO_DIR) --seed 42 --scale 1
+$(DEMO_DIR)/_expected.json: $(wildcard token_ledger/generate/*.py) token_ledger/contract.py $(wildcard seeds/*.csv) | venv
+	$(BIN)/token-ledger generate --out $(DEMO_DIR) --seed 42 --scale 1
 
 dbt-build: venv demo
 	mkdir -p target
 	$(BIN)/dbt build --full-refresh --fail-fast
 
-pytest: venv demo
+pytest: dev-venv demo
 	$(BIN)/pytest tests/pytest
 
-lint: venv
+lint: dev-venv
 	$(BIN)/sqlfluff lint models macros tests analyses
-	$(BIN)/ruff check scripts tests benchmarks
-	$(BIN)/ruff format --check scripts tests benchmarks
+	$(BIN)/ruff check token_ledger tests
+	$(BIN)/ruff format --check token_ledger tests
 
 test: dbt-build pytest lint
 
@@ -57,7 +74,7 @@ REPORT_HTML := $(CURDIR)/target/report/token_ledger_report.html
 
 report: venv demo
 	@test -f "$(DBT_DUCKDB_PATH)" || $(MAKE) dbt-build
-	$(BIN)/python scripts/report.py --database "$(DBT_DUCKDB_PATH)" --out "$(REPORT_HTML)"
+	$(BIN)/token-ledger report --database "$(DBT_DUCKDB_PATH)" --out "$(REPORT_HTML)"
 
 chromium:
 	@if command -v chromium >/dev/null 2>&1; then \
@@ -86,8 +103,8 @@ PG_LOCAL := DBT_POSTGRES_HOST=127.0.0.1 DBT_POSTGRES_PORT=$(PG_PORT) DBT_POSTGRE
 
 postgres-venv: $(VENV)/.installed-postgres
 
-$(VENV)/.installed-postgres: requirements-postgres.txt $(VENV)/.installed
-	$(BIN)/pip install --quiet -r requirements-postgres.txt
+$(VENV)/.installed-postgres: requirements/postgres.lock $(VENV)/.installed
+	$(PIP_LOCKED) requirements/postgres.lock
 	touch $@
 
 postgres-server:
@@ -97,12 +114,12 @@ postgres-stop:
 	DBT_POSTGRES_PORT=$(PG_PORT) scripts/local_postgres.sh stop
 
 postgres-load: postgres-venv postgres-server demo
-	$(PG_LOCAL) $(BIN)/python scripts/load_warehouse.py --landing $(DEMO_DIR)
+	$(PG_LOCAL) $(BIN)/token-ledger load --landing $(DEMO_DIR)
 
 postgres-build: postgres-load
 	$(PG_LOCAL) $(BIN)/dbt build --target postgres --full-refresh --fail-fast --target-path target/postgres-dbt
 
-test-postgres: dbt-build postgres-build
+test-postgres: dbt-build dev-venv postgres-build
 	$(PG_LOCAL) TOKEN_LEDGER_POSTGRES_BUILD=1 $(BIN)/pytest tests/pytest/test_postgres_parity.py
 
 # ---- benchmark (issue 6): the project against the engine's lower bound ----------------------------------
@@ -115,7 +132,7 @@ BENCH_ARGS ?=
 .PHONY: bench
 
 bench: venv
-	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
+	$(BIN)/token-ledger bench $(BENCH_ARGS)
 
 # ---- Apache Spark: the same project on a distributed engine ------------------------------------------
 #   make test-spark      demo data loaded into a local Spark warehouse (target/spark: Parquet tables, Derby
@@ -127,16 +144,16 @@ SPARK_LOCAL := DBT_SPARK_HOME=$(CURDIR)/target/spark
 
 spark-venv: $(VENV)/.installed-spark
 
-$(VENV)/.installed-spark: requirements-spark.txt $(VENV)/.installed
+$(VENV)/.installed-spark: requirements/spark.lock $(VENV)/.installed
 	@command -v java >/dev/null || { echo "test-spark needs Java 17 (apt-get install openjdk-17-jre-headless)"; exit 1; }
-	$(BIN)/pip install --quiet -r requirements-spark.txt
+	$(PIP_LOCKED) requirements/spark.lock
 	touch $@
 
 spark-load: spark-venv demo
-	$(SPARK_LOCAL) $(BIN)/python scripts/load_warehouse.py --target spark --landing $(DEMO_DIR)
+	$(SPARK_LOCAL) $(BIN)/token-ledger load --target spark --landing $(DEMO_DIR)
 
 spark-build: spark-load
 	$(SPARK_LOCAL) $(BIN)/dbt build --target spark --full-refresh --fail-fast --target-path target/spark-dbt
 
-test-spark: dbt-build spark-build
+test-spark: dbt-build dev-venv spark-build
 	$(SPARK_LOCAL) TOKEN_LEDGER_SPARK_BUILD=1 $(BIN)/pytest tests/pytest/test_spark_parity.py

@@ -1,8 +1,9 @@
 -- mart_cost_per_outcome in ONE hand-written DuckDB query, straight from the landing files and the seeds:
 -- the engine's lower bound for the work the dbt project does to produce marts.mart_cost_per_outcome
--- (benchmarks/bench.py runs it, times it and checks every cell against the mart).
+-- (token-ledger bench runs it, times it and checks every cell against the mart).
 --
--- Placeholders, substituted by bench.py: __LANDING__ (the landing directory), __SEEDS__ (seeds/).
+-- Placeholders, substituted by token_ledger/bench/hand_query.py: __LANDING__ (the landing directory),
+-- __SEEDS__ (seeds/).
 -- Session: TimeZone = 'UTC' (as the dbt profile), so timestamps without an offset are UTC.
 --
 -- How it stays cheap (PERFORMANCE.md):

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from extract_mock import ANTHROPIC_KEY, KEY, MockApi
 from harness import Build, build_project, fixture_dir
 
 
@@ -46,3 +47,24 @@ def landing_build(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Bui
         return cache[key]
 
     return get
+
+
+@pytest.fixture(scope="session")
+def httpserver_listen_address() -> tuple[str, int]:
+    """pytest-httpserver's mock APIs listen on 127.0.0.1 only (a free port)."""
+    return ("127.0.0.1", 0)
+
+
+@pytest.fixture
+def api(httpserver, monkeypatch) -> MockApi:
+    """The providers' Admin APIs mocked on 127.0.0.1, with the keys and base URLs ``token-ledger extract``
+    reads pointing at it, and quick retries (3 attempts, 10 ms backoff)."""
+    from token_ledger.extract import http
+
+    mock = MockApi(httpserver)
+    monkeypatch.setenv("OPENAI_ADMIN_KEY", KEY)
+    monkeypatch.setenv("ANTHROPIC_ADMIN_KEY", ANTHROPIC_KEY)
+    monkeypatch.setenv("OPENAI_BASE_URL", mock.url("/v1"))
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", mock.url())
+    monkeypatch.setattr(http, "DEFAULT_RETRY", http.RetryPolicy(attempts=3, initial_seconds=0.01, max_seconds=5))
+    return mock

@@ -1,4 +1,4 @@
-"""Tests of scripts/generate_landing.py, the demo landing-data generator.
+"""Tests of ``token-ledger generate`` (token_ledger/generate/), the demo landing-data generator.
 
 They check the generator itself, not the dbt project: the files follow the landing contract
 column for column, the output is deterministic, ``_expected.json`` tells the truth about what
@@ -8,7 +8,6 @@ was written and planted, and the money and token arithmetic the project will rel
 from __future__ import annotations
 
 import csv
-import importlib.util
 import json
 import subprocess
 import sys
@@ -20,14 +19,11 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = REPO_ROOT / "scripts" / "generate_landing.py"
-SMALL = ["--scale", "0.2", "--seed", "7"]
+from token_ledger import generate as gl
+from token_ledger.generate.writers import CSV_TABLES, GENERATED_TABLES, landing_columns
 
-_spec = importlib.util.spec_from_file_location("generate_landing", SCRIPT)
-gl = importlib.util.module_from_spec(_spec)
-sys.modules["generate_landing"] = gl
-_spec.loader.exec_module(gl)
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SMALL = ["--scale", "0.2", "--seed", "7"]
 
 MODEL_OPS = {"chat", "text_completion", "generate_content", "embeddings"}
 FOCUS_CATEGORIES = {"Usage", "Purchase", "Tax", "Credit", "Adjustment"}
@@ -77,7 +73,7 @@ def spans(demo) -> list[dict]:
 
 def test_one_file_per_landing_table(demo):
     names = {p.name for p in demo.iterdir()}
-    wanted = {f"{t}.csv" for t in gl.CSV_TABLES} | {
+    wanted = {f"{t}.csv" for t in CSV_TABLES} | {
         "otel_spans.parquet",
         "_expected.json",
     }
@@ -85,29 +81,30 @@ def test_one_file_per_landing_table(demo):
 
 
 def test_every_file_has_exactly_the_landing_columns(demo):
-    for table in gl.CSV_TABLES:
+    for table in CSV_TABLES:
         with open(demo / f"{table}.csv", newline="", encoding="utf-8") as fh:
             header = next(csv.reader(fh))
-        assert header == gl.LANDING_COLUMNS[table], table
+        assert header == landing_columns(table), table
     schema = pq.read_schema(demo / "otel_spans.parquet")
-    assert schema.names == gl.LANDING_COLUMNS["otel_spans"]
+    assert schema.names == landing_columns("otel_spans")
     assert str(schema.field("start_time_unix_nano").type) == "int64"
 
 
 def test_landing_columns_match_the_spec():
-    """The generator's column lists are copied from landing.md; guard against drift."""
+    """The generator's column lists come from the sources YAML; guard against drift from landing.md."""
     spec = REPO_ROOT.parent / "shared" / "spec" / "landing.md"
     if not spec.exists():
         pytest.skip("landing.md not beside the repo")
     text = spec.read_text()
-    for table, columns in gl.LANDING_COLUMNS.items():
+    for table in GENERATED_TABLES:
+        columns = landing_columns(table)
         assert f"`{table}`" in text, table
         for column in columns:
             assert column in text, (table, column)
 
 
 def test_row_counts_match_expected(demo, expected, spans):
-    for table in gl.CSV_TABLES:
+    for table in CSV_TABLES:
         assert len(read_csv(demo / f"{table}.csv")) == expected["row_counts"][table], table
     assert len(spans) == expected["row_counts"]["otel_spans"]
     bad = sum(expected["quarantine"]["otel_spans"].values())
@@ -119,7 +116,7 @@ def test_row_counts_match_expected(demo, expected, spans):
 def test_csv_spans_format_has_the_same_rows(tmp_path, expected):
     out = generate(tmp_path, "--spans-format", "csv")
     rows = read_csv(out / "otel_spans.csv")
-    assert list(rows[0]) == gl.LANDING_COLUMNS["otel_spans"]
+    assert list(rows[0]) == landing_columns("otel_spans")
     assert len(rows) == expected["row_counts"]["otel_spans"]
 
 
@@ -141,7 +138,7 @@ def test_other_seed_gives_other_data(demo, tmp_path):
 def test_cli_small_scale_is_fast(tmp_path):
     started = time.monotonic()
     subprocess.run(
-        [sys.executable, str(SCRIPT), "--out", str(tmp_path), *SMALL, "--weeks", "4"],
+        [sys.executable, "-m", "token_ledger", "generate", "--out", str(tmp_path), *SMALL, "--weeks", "4"],
         check=True,
     )
     assert time.monotonic() - started < 30

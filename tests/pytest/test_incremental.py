@@ -1,7 +1,7 @@
 """Incremental builds give what a full refresh gives (issue 6), on the demo data.
 
 The demo landing is cut at the end of its next-to-last day (spans that had ended, CDC versions written,
-bills through two days before: ``scripts/landing_cut.py``). One warehouse is built in full on that cut,
+bills through two days before: ``token_ledger/landing_cut.py``). One warehouse is built in full on that cut,
 then the whole demo arrives and ``dbt build`` runs again WITHOUT ``--full-refresh``: the large grains
 (span deliveries, traces, model calls, runs) reprocess only the window of ``lookback_days`` before their
 latest date. A second warehouse is built with ``--full-refresh`` on the whole demo. Every relation the
@@ -17,15 +17,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from harness import PROJECT_ROOT, Build, build_project, require_success
 
-sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
-import landing_cut  # noqa: E402
+from token_ledger import landing_cut
 
 DEMO_DIR = PROJECT_ROOT / "data" / "demo"
 BUILD_ARGS = ("--exclude-resource-type", "unit_test")

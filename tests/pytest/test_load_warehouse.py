@@ -1,4 +1,4 @@
-"""scripts/load_warehouse.py without a warehouse: which tables and columns it loads, and the text it
+"""``token-ledger load`` (token_ledger/load.py) without a warehouse: which tables and columns it loads, and the text it
 writes for Parquet values (it must be what DuckDB's cast to VARCHAR gives, so that a landing row has
 the same fingerprint, and parses to the same value, on every engine)."""
 
@@ -8,7 +8,6 @@ import csv
 import datetime as dt
 import decimal
 import io
-import sys
 from pathlib import Path
 
 import duckdb
@@ -16,14 +15,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
-
-import load_warehouse  # noqa: E402
+from token_ledger import load as load_warehouse
+from token_ledger.contract import Column, LandingTable, landing_tables
 
 
 def test_every_landing_table_is_declared_once():
-    tables = {table.identifier: table for table in load_warehouse.landing_tables()}
+    tables = {table.identifier: table for table in landing_tables()}
     assert set(tables) >= {
         "openai_costs",
         "openai_usage",
@@ -37,12 +34,12 @@ def test_every_landing_table_is_declared_once():
         "contracts",
     }
     focus = tables["focus_charges"]
-    assert "billedcost" in focus.columns  # declared BilledCost: lower-cased
-    assert focus.fallbacks == {"serviceprovidername": "providername"}
+    assert "BilledCost" in focus.names  # declared with its case
+    assert focus.fallbacks == {"serviceprovidername": "providername"}  # the loader's lower-cased names
 
 
 def test_columns_are_lower_cased_and_fallbacks_renamed():
-    focus = next(table for table in load_warehouse.landing_tables() if table.identifier == "focus_charges")
+    focus = next(table for table in landing_tables() if table.identifier == "focus_charges")
     names = load_warehouse.warehouse_columns(focus, ["BillingAccountId", "ProviderName", "Extra"], Path("x.csv"))
     assert names == ["billingaccountid", "serviceprovidername", "extra"]
     # the new spelling wins when a file has both
@@ -51,7 +48,7 @@ def test_columns_are_lower_cased_and_fallbacks_renamed():
 
 
 def test_columns_differing_only_in_case_are_refused():
-    table = load_warehouse.LandingTable("t", ["a"])
+    table = LandingTable("t", (Column("a"),))
     with pytest.raises(SystemExit, match="differ only in case"):
         load_warehouse.warehouse_columns(table, ["A", "a"], Path("t.csv"))
 

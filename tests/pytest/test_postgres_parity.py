@@ -1,7 +1,7 @@
 """The PostgreSQL build of the demo data equals the DuckDB build, relation by relation, row for row.
 
 ``make test-postgres`` starts a local PostgreSQL server, loads data/demo into its raw schema
-(scripts/load_warehouse.py), runs ``dbt build --target postgres``, builds the DuckDB warehouse
+(token-ledger load), runs ``dbt build --target postgres``, builds the DuckDB warehouse
 (``make dbt-build``) and runs this module with ``TOKEN_LEDGER_POSTGRES_BUILD=1``. Without that variable
 the module is skipped (``make test`` has no PostgreSQL server).
 

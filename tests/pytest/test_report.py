@@ -61,7 +61,9 @@ def report() -> Path:
     completed = subprocess.run(
         [
             sys.executable,
-            str(PROJECT_ROOT / "scripts" / "report.py"),
+            "-m",
+            "token_ledger",
+            "report",
             "--database",
             str(DATABASE),
             "--out",
@@ -170,7 +172,9 @@ def test_report_script_says_what_to_do_without_a_warehouse(tmp_path: Path) -> No
     completed = subprocess.run(
         [
             sys.executable,
-            str(PROJECT_ROOT / "scripts" / "report.py"),
+            "-m",
+            "token_ledger",
+            "report",
             "--database",
             str(tmp_path / "missing.duckdb"),
             "--out",

@@ -1,6 +1,6 @@
 """The Spark build of the demo data equals the DuckDB build, relation by relation, row for row.
 
-``make test-spark`` loads data/demo into a local Spark warehouse (scripts/load_warehouse.py --target
+``make test-spark`` loads data/demo into a local Spark warehouse (token-ledger load --target
 spark, under target/spark), runs ``dbt build --target spark`` (dbt-spark, ``method: session``), builds
 the DuckDB warehouse (``make dbt-build``) and runs this module with ``TOKEN_LEDGER_SPARK_BUILD=1``.
 Without that variable the module is skipped.
@@ -12,13 +12,12 @@ and intermediate schemas, holds the same columns and rows as on DuckDB, floats t
 from __future__ import annotations
 
 import os
-import sys
 import time
 
 import duckdb
 import parity
 import pytest
-from parity import DUCKDB_PATH, PROJECT_ROOT, RAW_SCHEMA, Relation, compare, read_duckdb
+from parity import DUCKDB_PATH, RAW_SCHEMA, Relation, compare, read_duckdb
 
 ENABLED = os.environ.get("TOKEN_LEDGER_SPARK_BUILD") == "1"
 
@@ -43,8 +42,7 @@ def spark():
     # the session time zone of the build.
     os.environ["TZ"] = "UTC"
     time.tzset()
-    sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
-    import load_warehouse
+    from token_ledger import load as load_warehouse
 
     session = load_warehouse.spark_session()
     yield session

@@ -1,12 +1,12 @@
 """Load a landing directory into a warehouse's raw schema, one table per landing file.
 
-    python scripts/load_warehouse.py --landing data/demo                  # PostgreSQL (default)
-    python scripts/load_warehouse.py --landing /path/to/landing --schema raw
-    python scripts/load_warehouse.py --landing data/demo --target spark   # local Spark (make test-spark)
+    token-ledger load --landing data/demo                  # PostgreSQL (default)
+    token-ledger load --landing /path/to/landing --schema raw
+    token-ledger load --landing data/demo --target spark   # local Spark (make test-spark)
 
-Each landing table of the sources YAML (models/staging/*/_*__sources.yml: openai_costs, otel_spans,
-...) is read from ``<landing>/<table>.parquet`` (preferred, as on DuckDB) or ``<table>.csv`` and
-replaces ``<schema>.<table>`` in one transaction, with COPY (never row by row):
+Each landing table of the sources YAML (token_ledger.contract: openai_costs, otel_spans, ...) is read
+from ``<landing>/<table>.parquet`` (preferred, as on DuckDB) or ``<table>.csv`` and replaces
+``<schema>.<table>`` in one transaction, with COPY (never row by row):
 
 - every column is ``text``: staging parses and quarantines, exactly as it does on DuckDB, where CSV
   files are read with all_varchar;
@@ -27,53 +27,23 @@ text conversion first) and saved as a Parquet table, every column a string.
 
 from __future__ import annotations
 
-import argparse
 import csv
 import datetime as dt
 import io
 import os
-import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
-import yaml
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-SOURCES_GLOB = "models/staging/*/_*__sources.yml"
+from token_ledger.contract import LandingTable, landing_tables
+from token_ledger.paths import project_root
+
 PARQUET_BATCH_ROWS = 10_000
-
-
-@dataclass
-class LandingTable:
-    """A landing table of the sources YAML: its identifier and declared columns (with fallbacks)."""
-
-    identifier: str
-    columns: list[str] = field(default_factory=list)
-    fallbacks: dict[str, str] = field(default_factory=dict)  # declared column (lower) -> older spelling (lower)
-
-
-def landing_tables(project_root: Path = PROJECT_ROOT) -> list[LandingTable]:
-    """Every landing table the project's sources declare, sorted by identifier."""
-    tables: dict[str, LandingTable] = {}
-    for path in sorted(project_root.glob(SOURCES_GLOB)):
-        document = yaml.safe_load(path.read_text()) or {}
-        for source in document.get("sources", []):
-            for table in source.get("tables", []):
-                identifier = table.get("identifier") or table["name"]
-                entry = tables.setdefault(identifier, LandingTable(identifier))
-                for column in table.get("columns", []):
-                    name = column["name"].lower()
-                    entry.columns.append(name)
-                    fallback = (column.get("meta") or {}).get("fallback")
-                    if fallback:
-                        entry.fallbacks[name] = fallback.lower()
-    return [tables[name] for name in sorted(tables)]
 
 
 def landing_file(landing_dir: Path, identifier: str) -> Path | None:
@@ -207,7 +177,7 @@ def quote_identifier(name: str) -> str:
 
 
 def connect_postgres(dsn: str | None):
-    import psycopg2  # the postgres extra (requirements-postgres.txt)
+    import psycopg2  # the postgres extra (requirements/postgres.lock)
 
     if dsn:
         return psycopg2.connect(dsn)
@@ -267,7 +237,7 @@ def load_postgres(landing_dir: Path, schema: str, dsn: str | None, tables: list[
 
 
 def spark_home() -> Path:
-    project_dir = Path(os.environ.get("DBT_PROJECT_DIR", PROJECT_ROOT))
+    project_dir = Path(os.environ.get("DBT_PROJECT_DIR") or project_root())
     return Path(os.environ.get("DBT_SPARK_HOME", project_dir / "target" / "spark"))
 
 
@@ -288,7 +258,7 @@ def spark_conf() -> dict[str, str]:
 
 
 def spark_session():
-    from pyspark.sql import SparkSession  # the spark extra (requirements-spark.txt)
+    from pyspark.sql import SparkSession  # the spark extra (requirements/spark.lock)
 
     spark_home().mkdir(parents=True, exist_ok=True)
     builder = SparkSession.builder.appName("token_ledger").enableHiveSupport()
@@ -343,17 +313,11 @@ def load_spark(landing_dir: Path, schema: str, tables: list[LandingTable]) -> di
     return counts
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--landing", required=True, type=Path, help="directory of <table>.csv / <table>.parquet")
-    parser.add_argument("--schema", default=os.environ.get("TOKEN_LEDGER_RAW_SCHEMA", "raw"))
-    parser.add_argument("--target", choices=["postgres", "spark"], default="postgres")
-    parser.add_argument("--dsn", default=None, help="libpq connection string (default: DBT_POSTGRES_* variables)")
-    args = parser.parse_args(argv)
-
+def run(args) -> int:
+    """``token-ledger load``: args.landing, args.schema, args.target (postgres|spark), args.dsn."""
     landing_dir = args.landing.resolve()
     if not landing_dir.is_dir():
-        parser.error(f"{landing_dir} is not a directory")
+        raise SystemExit(f"token-ledger load: {landing_dir} is not a directory")
     started = time.monotonic()
     if args.target == "spark":
         counts = load_spark(landing_dir, args.schema, landing_tables())
@@ -363,7 +327,3 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{args.schema}.{identifier}: {rows} rows")
     print(f"loaded {len(counts)} tables from {landing_dir} in {time.monotonic() - started:.1f}s")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

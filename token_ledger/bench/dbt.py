@@ -1,0 +1,96 @@
+"""dbt invocations on a frozen copy of the project, measured; their run_results."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from token_ledger.bench.measure import Measured, run_measured
+from token_ledger.bench.settings import MART_COLUMNS
+
+# ------------------------------------------------------------------------------------------------ dbt
+
+
+class Dbt:
+    def __init__(self, project: Path, work: Path, landing: Path):
+        self.project = project
+        self.work = work
+        self.warehouse = work / "warehouse.duckdb"
+        self.target = work / "dbt_target"
+        self.env = dict(
+            os.environ,
+            DBT_PROJECT_DIR=str(project),
+            DBT_PROFILES_DIR=str(project),
+            DBT_DUCKDB_PATH=str(self.warehouse),
+            DBT_TARGET="duckdb",
+            DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+        )
+        self.vars = json.dumps({"raw_dir": str(landing)})
+        self.exe = str(Path(sys.executable).parent / "dbt")
+
+    def fresh(self) -> None:
+        for suffix in ("", ".wal"):
+            Path(str(self.warehouse) + suffix).unlink(missing_ok=True)
+
+    def run(self, label: str, *args: str) -> Measured:
+        cmd = [
+            self.exe,
+            *args,
+            "--project-dir",
+            str(self.project),
+            "--profiles-dir",
+            str(self.project),
+            "--target-path",
+            str(self.target),
+            "--log-path",
+            str(self.work / "logs"),
+            "--vars",
+            self.vars,
+        ]
+        result = run_measured(label, cmd, self.env, self.work / f"{label}.log", self.project)
+        results_file = self.target / "run_results.json"
+        if results_file.exists():
+            keep = self.work / f"{label}.run_results.json"
+            shutil.copyfile(results_file, keep)
+            result.extra["run_results"] = json.loads(keep.read_text())
+        return result
+
+    def incremental_models(self) -> list[str]:
+        manifest = self.target / "manifest.json"
+        if not manifest.exists():
+            return []
+        nodes = json.loads(manifest.read_text())["nodes"].values()
+        return sorted(
+            n["name"]
+            for n in nodes
+            if n["resource_type"] == "model" and n["config"].get("materialized") == "incremental"
+        )
+
+    def mart(self) -> list[dict]:
+        import duckdb
+
+        con = duckdb.connect(str(self.warehouse), read_only=True)
+        try:
+            cur = con.execute(f"select {', '.join(MART_COLUMNS)} from marts.mart_cost_per_outcome")
+            return [dict(zip(MART_COLUMNS, row)) for row in cur.fetchall()]
+        finally:
+            con.close()
+
+
+def node_summary(run_results: dict) -> dict:
+    """Status counts and per-node timings of one dbt invocation."""
+    statuses: dict[str, int] = {}
+    nodes = []
+    for r in run_results.get("results", []):
+        statuses[r["status"]] = statuses.get(r["status"], 0) + 1
+        nodes.append((r["unique_id"], r.get("execution_time") or 0.0, r["status"]))
+    nodes.sort(key=lambda n: -n[1])
+    return {
+        "statuses": statuses,
+        "nodes": nodes,
+        "node_seconds": sum(n[1] for n in nodes),
+        "elapsed": run_results.get("elapsed_time"),
+    }
