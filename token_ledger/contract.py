@@ -37,6 +37,10 @@ class LandingTable:
 
     identifier: str
     columns: tuple[Column, ...] = field(default_factory=tuple)
+    # a directory of files read as they are (meta.landing_directory: otlp_traces), not a table of its own
+    directory: str | None = None
+    # the table may be absent when that directory holds files (meta.may_be_absent_with)
+    may_be_absent_with: str | None = None
 
     @property
     def names(self) -> list[str]:
@@ -58,7 +62,7 @@ class LandingTable:
         return {c.name.lower(): c.fallback.lower() for c in self.columns if c.fallback}
 
 
-def _read(path: Path) -> list[tuple[str, list[Column]]]:
+def _read(path: Path) -> list[tuple[str, list[Column], str | None, str | None]]:
     document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     found = []
     for source in document.get("sources", []):
@@ -75,24 +79,35 @@ def _read(path: Path) -> list[tuple[str, list[Column]]]:
                         fallback=meta.get("fallback"),
                     )
                 )
-            found.append((table.get("identifier") or table["name"], columns))
+            meta = table.get("meta") or {}
+            found.append(
+                (
+                    table.get("identifier") or table["name"],
+                    columns,
+                    meta.get("landing_directory"),
+                    meta.get("may_be_absent_with"),
+                )
+            )
     return found
 
 
 @functools.cache
 def _tables(root: Path) -> dict[str, LandingTable]:
     columns: dict[str, list[Column]] = {}
+    meta: dict[str, tuple[str | None, str | None]] = {}
     for path in sorted(root.glob(SOURCES_GLOB)):
-        for identifier, declared in _read(path):
+        for identifier, declared, directory, absent_with in _read(path):
             columns.setdefault(identifier, []).extend(declared)
+            meta[identifier] = (directory, absent_with)
     if not columns:
         raise SystemExit(f"no landing tables declared in {root / SOURCES_GLOB}")
-    return {name: LandingTable(name, tuple(columns[name])) for name in sorted(columns)}
+    return {name: LandingTable(name, tuple(columns[name]), *meta[name]) for name in sorted(columns)}
 
 
 def landing_tables(root: Path | None = None) -> list[LandingTable]:
-    """Every landing table the project's sources declare, sorted by identifier."""
-    return list(_tables((root or project_root()).resolve()).values())
+    """Every landing table the project's sources declare, sorted by identifier (not the directories
+    read as they are, such as otlp_traces/: see ``directory``)."""
+    return [t for t in _tables((root or project_root()).resolve()).values() if t.directory is None]
 
 
 def landing_table(identifier: str, root: Path | None = None) -> LandingTable:

@@ -16,7 +16,12 @@ from ``<landing>/<table>.parquet`` (preferred, as on DuckDB) or ``<table>.csv`` 
   ProviderName for ServiceProviderName) is loaded under the declared name;
 - a CSV file streams to COPY as it is (header row, comma, RFC 4180 quotes); a Parquet file is read
   with pyarrow batch by batch, each column turned into text as DuckDB's cast to VARCHAR spells it
-  (so a row's fingerprint is the same on both engines), written as CSV into the COPY stream.
+  (so a row's fingerprint is the same on both engines), written as CSV into the COPY stream;
+- every row gets where it came from, as DuckDB's landing views give it: ``_landing_file`` (the file
+  name) and ``_landing_row`` (its data row, from 1), so a quarantined row is found the same way;
+- OTLP JSON trace files in ``<landing>/otlp_traces/`` (read as they are on DuckDB) are flattened into
+  ``otel_spans`` rows after the flattened file's own (token_ledger/otlp.py); ``otel_spans`` may then be
+  absent.
 
 Connection: the same environment variables as the ``postgres`` target of profiles.yml
 (DBT_POSTGRES_HOST, _PORT, _USER, _PASSWORD, _DBNAME, _SSLMODE), or ``--dsn``. On Spark, a local
@@ -40,6 +45,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from token_ledger import otlp
 from token_ledger.contract import LandingTable, landing_tables
 from token_ledger.paths import project_root
 
@@ -191,6 +197,23 @@ def connect_postgres(dsn: str | None):
     )
 
 
+def _otlp_stream(landing_dir: Path) -> io.BytesIO:
+    """The OTLP spans of a landing directory as CSV (header otlp.COLUMNS), for COPY or Spark's reader."""
+    sink = io.StringIO()
+    writer = csv.DictWriter(sink, fieldnames=otlp.COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(otlp.span_rows(landing_dir))
+    return io.BytesIO(sink.getvalue().encode("utf-8"))
+
+
+def _missing_table(table: LandingTable, landing_dir: Path) -> SystemExit:
+    return SystemExit(
+        f"landing table {table.identifier}: no file {table.identifier}.parquet or {table.identifier}.csv in"
+        f" {landing_dir}"
+        + (f" (nor OTLP JSON in {landing_dir / table.may_be_absent_with}/)" if table.may_be_absent_with else "")
+    )
+
+
 def load_postgres(landing_dir: Path, schema: str, dsn: str | None, tables: list[LandingTable]) -> dict[str, int]:
     """Replace <schema>.<table> for every landing table, in one transaction; returns rows per table."""
     connection = connect_postgres(dsn)
@@ -200,30 +223,38 @@ def load_postgres(landing_dir: Path, schema: str, dsn: str | None, tables: list[
             cursor.execute(f"create schema if not exists {quote_identifier(schema)}")
             for table in tables:
                 path = landing_file(landing_dir, table.identifier)
+                spans = table.may_be_absent_with == otlp.DIRECTORY and bool(otlp.trace_files(landing_dir))
+                if path is None and not spans:
+                    raise _missing_table(table, landing_dir)
                 if path is None:
-                    raise SystemExit(
-                        f"landing table {table.identifier}: no file {table.identifier}.parquet or"
-                        f" {table.identifier}.csv in {landing_dir}"
-                    )
-                if path.suffix == ".parquet":
-                    file_columns = pq.ParquetFile(path).schema_arrow.names
+                    names = []
+                elif path.suffix == ".parquet":
+                    names = warehouse_columns(table, pq.ParquetFile(path).schema_arrow.names, path)
                 else:
-                    file_columns = csv_header(path)
-                names = warehouse_columns(table, file_columns, path)
+                    names = warehouse_columns(table, csv_header(path), path)
+                extra = [name for name in otlp.COLUMNS if spans and name not in names and name != "_landing_row"]
                 target = f"{quote_identifier(schema)}.{quote_identifier(table.identifier)}"
                 cursor.execute(f"drop table if exists {target} cascade")
-                cursor.execute(
-                    f"create table {target} ({', '.join(f'{quote_identifier(name)} text' for name in names)})"
-                )
-                copy = (
-                    f"copy {target} ({', '.join(quote_identifier(name) for name in names)})"
-                    " from stdin with (format csv, header true, encoding 'UTF8')"
-                )
-                if path.suffix == ".parquet":
-                    cursor.copy_expert(copy, ParquetCsvStream(path, names))
-                else:
-                    with path.open("rb") as handle:
-                        cursor.copy_expert(copy, handle)
+                # the data row, from 1, in file order: COPY inserts the rows in order, one sequence value each
+                columns = ["_landing_row bigserial", f"_landing_file text default '{path.name if path else ''}'"]
+                columns += [f"{quote_identifier(name)} text" for name in names + extra if name != "_landing_file"]
+                cursor.execute(f"create table {target} ({', '.join(columns)})")
+                if path is not None:
+                    copy = (
+                        f"copy {target} ({', '.join(quote_identifier(name) for name in names)})"
+                        " from stdin with (format csv, header true, encoding 'UTF8')"
+                    )
+                    if path.suffix == ".parquet":
+                        cursor.copy_expert(copy, ParquetCsvStream(path, names))
+                    else:
+                        with path.open("rb") as handle:
+                            cursor.copy_expert(copy, handle)
+                if spans:
+                    cursor.copy_expert(
+                        f"copy {target} ({', '.join(quote_identifier(name) for name in otlp.COLUMNS)})"
+                        " from stdin with (format csv, header true, encoding 'UTF8')",
+                        _otlp_stream(landing_dir),
+                    )
                 cursor.execute(f"analyze {target}")
                 cursor.execute(f"select count(*) from {target}")
                 counts[table.identifier] = cursor.fetchone()[0]
@@ -269,6 +300,31 @@ def spark_session():
     return session
 
 
+def _spark_frame(session, csv_path: Path, names: list[str]):
+    """A CSV file (header row) as a DataFrame of strings, columns renamed to ``names``."""
+    return session.read.csv(
+        str(csv_path),
+        header=True,
+        inferSchema=False,
+        multiLine=True,
+        quote='"',
+        escape='"',
+        encoding="UTF-8",
+        mode="FAILFAST",
+    ).toDF(*names)
+
+
+def _with_row_numbers(session, frame, file_name: str):
+    """The rows with their data row in the file, from 1 (zipWithIndex keeps the file's order), and the file."""
+    from pyspark.sql.types import StringType, StructField, StructType
+
+    schema = StructType(
+        [StructField("_landing_row", StringType()), StructField("_landing_file", StringType())] + frame.schema.fields
+    )
+    numbered = frame.rdd.zipWithIndex().map(lambda pair: (str(pair[1] + 1), file_name, *pair[0]))
+    return session.createDataFrame(numbered, schema)
+
+
 def load_spark(landing_dir: Path, schema: str, tables: list[LandingTable]) -> dict[str, int]:
     """Replace <schema>.<table> for every landing table; returns rows per table."""
     session = spark_session()
@@ -279,31 +335,26 @@ def load_spark(landing_dir: Path, schema: str, tables: list[LandingTable]) -> di
         session.sql(f"create database if not exists `{schema}`")
         for table in tables:
             path = landing_file(landing_dir, table.identifier)
-            if path is None:
-                raise SystemExit(
-                    f"landing table {table.identifier}: no file {table.identifier}.parquet or"
-                    f" {table.identifier}.csv in {landing_dir}"
-                )
-            if path.suffix == ".parquet":
+            spans = table.may_be_absent_with == otlp.DIRECTORY and bool(otlp.trace_files(landing_dir))
+            if path is None and not spans:
+                raise _missing_table(table, landing_dir)
+            frame = None
+            if path is not None and path.suffix == ".parquet":
                 names = warehouse_columns(table, pq.ParquetFile(path).schema_arrow.names, path)
                 csv_path = staging / f"{table.identifier}.csv"
                 stream = ParquetCsvStream(path, names)
                 with csv_path.open("wb") as handle:
                     while chunk := stream.read(1 << 20):
                         handle.write(chunk)
-            else:
+                frame = _with_row_numbers(session, _spark_frame(session, csv_path, names), path.name)
+            elif path is not None:
                 names = warehouse_columns(table, csv_header(path), path)
-                csv_path = path
-            frame = session.read.csv(
-                str(csv_path),
-                header=True,
-                inferSchema=False,
-                multiLine=True,
-                quote='"',
-                escape='"',
-                encoding="UTF-8",
-                mode="FAILFAST",
-            ).toDF(*names)
+                frame = _with_row_numbers(session, _spark_frame(session, path, names), path.name)
+            if spans:
+                spans_path = staging / f"{table.identifier}.otlp.csv"
+                spans_path.write_bytes(_otlp_stream(landing_dir).getvalue())
+                otlp_frame = _spark_frame(session, spans_path, list(otlp.COLUMNS))
+                frame = otlp_frame if frame is None else frame.unionByName(otlp_frame, allowMissingColumns=True)
             target = f"`{schema}`.`{table.identifier}`"
             session.sql(f"drop table if exists {target}")
             frame.write.mode("overwrite").format("parquet").saveAsTable(target)
