@@ -55,8 +55,7 @@ STATUS = {
 }
 HEX = re.compile(r"^[0-9a-fA-F]+$")
 KINDS = {
-    str(number): name
-    for number, name in enumerate(("internal", "server", "client", "producer", "consumer"), start=1)
+    str(number): name for number, name in enumerate(("internal", "server", "client", "producer", "consumer"), start=1)
 }
 KINDS.update({f"SPAN_KIND_{name.upper()}": name for name in list(KINDS.values())})
 
