@@ -245,11 +245,13 @@ def build_project(
     command: str = "build",
     extra_args: Sequence[str] = (),
     fresh: bool = True,
+    environment: Mapping[str, str] | None = None,
 ) -> Build:
     """Copy the project into ``tmp_path/project`` and ``dbt build`` it on ``landing_dir`` into
     ``tmp_path/warehouse.duckdb``. Never raises on a failed build: check ``.success`` (or call
     :func:`require_success`). ``fresh=False`` keeps the warehouse of an earlier build in ``tmp_path``
-    (an incremental run on top of it)."""
+    (an incremental run on top of it). ``environment`` adds or overrides dbt's variables (another target:
+    ``{"DBT_TARGET": "postgres", ...}``; the landing must then be in that warehouse's raw schema)."""
     landing_dir = Path(landing_dir).resolve()
     tmp_path = Path(tmp_path).resolve()
     if not landing_dir.is_dir():
@@ -284,6 +286,7 @@ def build_project(
         "DBT_USE_COLORS": "false",
         "DBT_LOG_PATH": str(project_dir / "logs"),
         "DBT_TARGET_PATH": str(project_dir / "target"),
+        **(environment or {}),
     }
 
     started = time.monotonic()
