@@ -64,6 +64,7 @@ def load(database: Path) -> dict[str, Any]:
                     count(*) as completed_items,
                     sum(case when outcome_class in ('automated', 'assisted') then 1 else 0 end) as successes,
                     sum(ai_cost_usd) as ai_cost_usd,
+                    sum(provisional_ai_cost_usd) as provisional_ai_cost_usd,
                     sum(value_usd) as value_usd
                 from marts.fct_work_items
                 where outcome_class <> 'open'
