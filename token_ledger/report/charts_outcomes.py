@@ -19,6 +19,7 @@ from token_ledger.report.style import (
     no_data,
     num,
     pct,
+    plot_text,
     team_names,
     usd,
 )
@@ -45,7 +46,8 @@ def chart_cost_per_outcome(data: dict[str, Any]) -> Chart:
                 customdata=[[row["successes"], row["completed_items"], row["ai_cost_usd"]] for row in billed],
                 hovertemplate=(
                     "%{x|%d %b %Y}<br>$%{y:.4f} per success<br>%{customdata[0]} successes of "
-                    "%{customdata[1]} completed<br>AI cost $%{customdata[2]:.2f}<extra>" + workflow + "</extra>"
+                    "%{customdata[1]} completed<br>AI cost $%{customdata[2]:.2f}"
+                    "<extra>" + plot_text(workflow) + "</extra>"
                 ),
             )
         )
@@ -64,7 +66,7 @@ def chart_cost_per_outcome(data: dict[str, Any]) -> Chart:
                     hovertemplate=(
                         "%{x|%d %b %Y}<br>$%{y:.4f} per success, provisional<br>%{customdata[0]} successes<br>"
                         "billed $%{customdata[1]:.2f} + not billed yet (list price) $%{customdata[2]:.2f}"
-                        "<extra>" + workflow + "</extra>"
+                        "<extra>" + plot_text(workflow) + "</extra>"
                     ),
                 )
             )
@@ -171,7 +173,9 @@ def chart_value_vs_spend(data: dict[str, Any]) -> Chart:
                     name=f"{team}: {label}",
                     showlegend=False,
                     text=[row["week_start"].isoformat() for row in subset],
-                    hovertemplate="week of %{text}<br>spend $%{x:.2f}<br>value $%{y:,.0f}<extra>" + team + "</extra>",
+                    hovertemplate=(
+                        "week of %{text}<br>spend $%{x:.2f}<br>value $%{y:,.0f}<extra>" + plot_text(team) + "</extra>"
+                    ),
                 ),
                 row=1,
                 col=column,
@@ -191,7 +195,9 @@ def chart_value_vs_spend(data: dict[str, Any]) -> Chart:
                     line={"color": color, "width": 2, "dash": "dash"},
                     name=f"{team}: marginal utility",
                     showlegend=False,
-                    hovertemplate="slope %{customdata:.1f} $ of value per $ of inference<extra>" + team + "</extra>",
+                    hovertemplate=(
+                        "slope %{customdata:.1f} $ of value per $ of inference<extra>" + plot_text(team) + "</extra>"
+                    ),
                     customdata=[slope, slope],
                 ),
                 row=1,
@@ -243,7 +249,7 @@ def chart_leaks(data: dict[str, Any]) -> Chart:
                 name=label,
                 marker_color=color,
                 customdata=[cell[column] for cell in totals.values()],
-                hovertemplate="%{x:.1%} of spend · $%{customdata:.2f}<extra>" + label + "</extra>",
+                hovertemplate="%{x:.1%} of spend · $%{customdata:.2f}<extra>" + plot_text(label) + "</extra>",
             ),
             row=1,
             col=1,
@@ -262,7 +268,7 @@ def chart_leaks(data: dict[str, Any]) -> Chart:
                 orientation="h",
                 name=label,
                 marker_color=color,
-                hovertemplate="$%{x:.2f}<extra>" + label + "</extra>",
+                hovertemplate="$%{x:.2f}<extra>" + plot_text(label) + "</extra>",
             ),
             row=1,
             col=2,

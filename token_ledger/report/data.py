@@ -7,6 +7,8 @@ from typing import Any
 
 import duckdb
 
+from token_ledger.report.style import clean
+
 # The relations the report reads (keep in step with the exposure cfo_report).
 REQUIRED_RELATIONS = (
     "fct_spend_ledger",
@@ -26,9 +28,10 @@ class ReportError(RuntimeError):
 
 
 def query(connection: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
+    """Rows as dicts, text without control characters (the page escapes the rest: page.py, style.py)."""
     cursor = connection.execute(sql)
     columns = [description[0] for description in cursor.description]
-    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    return [{column: clean(value) for column, value in zip(columns, row, strict=True)} for row in cursor.fetchall()]
 
 
 def load(database: Path) -> dict[str, Any]:
