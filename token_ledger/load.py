@@ -24,8 +24,9 @@ from ``<landing>/<table>.parquet`` (preferred, as on DuckDB) or ``<table>.csv`` 
   absent.
 
 Connection: the same environment variables as the ``postgres`` target of profiles.yml
-(DBT_POSTGRES_HOST, _PORT, _USER, _PASSWORD, _DBNAME, _SSLMODE), or ``--dsn``. On Spark, a local
-session configured as the ``spark`` target (DBT_SPARK_HOME: warehouse and metastore, default
+(DBT_POSTGRES_HOST, _PORT, _USER, _PASSWORD, _DBNAME, _SSLMODE), or ``--dsn`` without the password (it
+comes from DBT_POSTGRES_PASSWORD or the file DBT_POSTGRES_PASSWORD_FILE names, never from the arguments).
+On Spark, a local session configured as the ``spark`` target (DBT_SPARK_HOME: warehouse and metastore, default
 <project>/target/spark); each table is read with Spark's CSV reader (a Parquet file through the same
 text conversion first) and saved as a Parquet table, every column a string.
 """
@@ -36,6 +37,7 @@ import csv
 import datetime as dt
 import io
 import os
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -182,16 +184,36 @@ def quote_identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def postgres_password() -> str:
+    """The password, from DBT_POSTGRES_PASSWORD or the file DBT_POSTGRES_PASSWORD_FILE names: never from the
+    command line, where every user of the machine can read it."""
+    if os.environ.get("DBT_POSTGRES_PASSWORD"):
+        return os.environ["DBT_POSTGRES_PASSWORD"]
+    path = os.environ.get("DBT_POSTGRES_PASSWORD_FILE")
+    if path:
+        try:
+            return Path(path).read_text(encoding="utf-8").strip()
+        except OSError as error:
+            raise SystemExit(f"token-ledger load: cannot read DBT_POSTGRES_PASSWORD_FILE ({error.strerror})") from None
+    return ""
+
+
 def connect_postgres(dsn: str | None):
+    if dsn:
+        if re.search(r"(^|\s)password\s*=|://[^/@\s]*:[^/@\s]*@", dsn):
+            raise SystemExit(
+                "token-ledger load: --dsn must not carry the password (other users can read process arguments):"
+                " set DBT_POSTGRES_PASSWORD or DBT_POSTGRES_PASSWORD_FILE"
+            )
     import psycopg2  # the postgres extra (requirements/postgres.lock)
 
     if dsn:
-        return psycopg2.connect(dsn)
+        return psycopg2.connect(dsn, password=postgres_password())
     return psycopg2.connect(
         host=os.environ.get("DBT_POSTGRES_HOST", "127.0.0.1"),
         port=int(os.environ.get("DBT_POSTGRES_PORT", "55432")),
         user=os.environ.get("DBT_POSTGRES_USER", "token_ledger"),
-        password=os.environ.get("DBT_POSTGRES_PASSWORD", ""),
+        password=postgres_password(),
         dbname=os.environ.get("DBT_POSTGRES_DBNAME", "token_ledger"),
         sslmode=os.environ.get("DBT_POSTGRES_SSLMODE", "prefer"),
     )

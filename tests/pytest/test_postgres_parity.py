@@ -111,7 +111,7 @@ def test_upstream_relation_equals_duckdb(duck, pg, schema, name):
 def test_real_inputs_fixture_equals_duckdb(tmp_path_factory):
     """The combined real-inputs fixture (real producers' OTLP files, through the loader's flattening) builds
     on PostgreSQL (database <dbname>_fixtures) to the same staging, intermediate and marts as on DuckDB."""
-    from harness import build_project, fixture_dir, require_success
+    from harness import build_project, fixture_dir, patched_environ, require_success
 
     from token_ledger.contract import landing_tables
     from token_ledger.load import load_postgres
@@ -134,8 +134,8 @@ def test_real_inputs_fixture_equals_duckdb(tmp_path_factory):
     with connection.cursor() as cursor:
         for schema in ("raw", "reference", *parity.MODEL_SCHEMAS):
             cursor.execute(f'drop schema if exists "{schema}" cascade')
-    dsn = " ".join(f"{key}={value}" for key, value in settings.items())
-    load_postgres(landing, RAW_SCHEMA, dsn, landing_tables())
+    with patched_environ({"DBT_POSTGRES_DBNAME": database}):
+        load_postgres(landing, RAW_SCHEMA, None, landing_tables())
     pg_build = build_project(
         landing,
         tmp_path_factory.mktemp("fixture-postgres"),
