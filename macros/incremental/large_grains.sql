@@ -59,7 +59,11 @@
     {%- if lookback < 0 -%}
         {{ exceptions.raise_compiler_error("var lookback_days must be 0 or more, got " ~ var('lookback_days')) }}
     {%- endif -%}
-    {%- set latest = query_date('select max(' ~ date_column ~ ') from ' ~ this) -%}
+    {#- a date after the run's day (a span from the future) must not move the window past today's data -#}
+    {%- set latest = query_date(
+        'select max(' ~ date_column ~ ') from ' ~ this ~ ' where cast(' ~ date_column ~ ' as date) <= '
+        ~ sql_date(run_date())
+    ) -%}
     {%- if latest is none -%}
         {{ return(none) }}
     {%- endif -%}

@@ -55,6 +55,9 @@ PROJECT_DIRS = ("models", "macros", "seeds", "analyses", "snapshots", "dbt_packa
 NON_DBT_TEST_DIRS = ("pytest", "fixtures")
 COPY_IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", "target", "logs")
 
+# The run's day every test build pins (var run_date): after every fixture's data, so nothing is "future".
+RUN_DATE = "2026-12-31"
+
 # "subprocess" (default) or "inprocess" (dbtRunner in this process; kept for measurements).
 DBT_MODE = os.environ.get("TOKEN_LEDGER_DBT_MODE", "subprocess")
 DBT_TIMEOUT_SECONDS = int(os.environ.get("TOKEN_LEDGER_DBT_TIMEOUT", "900"))
@@ -265,7 +268,8 @@ def build_project(
         if fresh and stale.exists():
             stale.unlink()
 
-    dbt_vars = {"raw_dir": str(landing_dir), **(extra_vars or {})}
+    # the run's day is pinned (macros/run_date.sql): the same fixture builds the same on any day
+    dbt_vars = {"raw_dir": str(landing_dir), "run_date": RUN_DATE, **(extra_vars or {})}
     args = [command, "--vars", _yaml_inline(dbt_vars)]
     if select:
         args += ["--select", *([select] if isinstance(select, str) else list(select))]
