@@ -174,8 +174,9 @@
 {#-
     A filter the file reader can apply before decoding a row: a landing Unix-nanosecond column that is an
     integer already (Parquet) compared with the window's first instant, so row groups before the window
-    are skipped and their attribute text is never read. Text columns (CSV) pass (true): the exact filter
-    after it decides. Only ever keeps a superset of the window.
+    are skipped and their attribute text is never read. The caller passes the column only when the file
+    types it as an integer (a text column, CSV, cannot be compared with a number: the exact filter after
+    it decides). Only ever keeps a superset of the window.
 -#}
 {% macro landing_nanos_prefilter(column, since) -%}
     {{ return(adapter.dispatch('landing_nanos_prefilter', 'token_ledger')(column, since)) }}
@@ -184,11 +185,7 @@
 {% macro default__landing_nanos_prefilter(column, since) -%}
     {%- set nanos = (since - modules.datetime.date(1970, 1, 1)).days * 86400 * 1000000000 -%}
     (
-        case
-            when typeof({{ column }}) in ('BIGINT', 'INTEGER', 'UBIGINT', 'HUGEINT')
-                then {{ column }} >= {{ nanos }} or {{ column }} is null
-            else true
-        end
+        {{ column }} >= {{ nanos }} or {{ column }} is null
     )
 {%- endmacro %}
 

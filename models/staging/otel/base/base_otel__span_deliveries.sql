@@ -65,6 +65,14 @@
     gives the same, so the two branches union -#}
 {%- set flat_columns = landing_source_columns('otel', 'spans') or [] -%}
 {%- set flat_names = flat_columns | map(attribute=0) | list -%}
+{#- a file that types its start times as integers (Parquet) lets the reader skip row groups before the
+    incremental window; text (CSV) cannot be compared with a number, and is filtered after parsing -#}
+{%- set integer_start = [] -%}
+{%- for lowered, column, sql_type in flat_columns if lowered == 'start_time_unix_nano'
+    and sql_type | upper in ('BIGINT', 'INTEGER', 'UBIGINT', 'HUGEINT', 'INT64', 'LONG') -%}
+    {%- do integer_start.append(column) -%}
+{%- endfor -%}
+{%- set nanos_prefilter = 'start_time_unix_nano' if integer_start else none -%}
 {%- set start_nanos = landing_value('start_time_unix_nano', 'integer') -%}
 {%- set since = incremental_since('span_date') %}
 
@@ -95,7 +103,7 @@ keys as (
         {{ landing_text('trace_id') }} as key_trace_id,
         {{ landing_text('span_id') }} as key_span_id
     from flat_keys
-    {{ window_dates_filter(timestamp_from_unix_nanos(start_nanos), since, 'start_time_unix_nano') }}
+    {{ window_dates_filter(timestamp_from_unix_nanos(start_nanos), since, nanos_prefilter) }}
     {%- if otlp_enabled() %}
     union all
     select
@@ -125,7 +133,7 @@ flat_parsed as (
         {{ json_parse_object('cast(resource_attributes as ' ~ dbt.type_string() ~ ')', resource_columns) }}
             as resource_attributes_object
     from flat_landing
-    {{ window_dates_filter(timestamp_from_unix_nanos(start_nanos), since, 'start_time_unix_nano') }}
+    {{ window_dates_filter(timestamp_from_unix_nanos(start_nanos), since, nanos_prefilter) }}
 ),
 
 flat as (
