@@ -90,7 +90,8 @@ def test_the_budget_as_of_day_and_billing_coverage_stay_on_real_data(future: Bui
     coverage = {
         r["provider"]: r["billed_through_date"].isoformat()
         for r in future.query(
-            "select provider, max(billed_through_date) as billed_through_date from intermediate.int_billing_coverage group by 1"
+            "select provider, max(billed_through_date) as billed_through_date"
+            " from intermediate.int_billing_coverage group by 1"
         )
     }
     assert coverage["aws.bedrock"] == "2026-06-13"
