@@ -30,7 +30,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -249,12 +249,14 @@ def build_project(
     extra_args: Sequence[str] = (),
     fresh: bool = True,
     environment: Mapping[str, str] | None = None,
+    before_run: Callable[[Path], None] | None = None,
 ) -> Build:
     """Copy the project into ``tmp_path/project`` and ``dbt build`` it on ``landing_dir`` into
     ``tmp_path/warehouse.duckdb``. Never raises on a failed build: check ``.success`` (or call
     :func:`require_success`). ``fresh=False`` keeps the warehouse of an earlier build in ``tmp_path``
     (an incremental run on top of it). ``environment`` adds or overrides dbt's variables (another target:
-    ``{"DBT_TARGET": "postgres", ...}``; the landing must then be in that warehouse's raw schema)."""
+    ``{"DBT_TARGET": "postgres", ...}``; the landing must then be in that warehouse's raw schema).
+    ``before_run(project_dir)`` may change the copy before dbt runs (a test injecting a failure)."""
     landing_dir = Path(landing_dir).resolve()
     tmp_path = Path(tmp_path).resolve()
     if not landing_dir.is_dir():
@@ -263,6 +265,8 @@ def build_project(
     if project_dir.exists():
         shutil.rmtree(project_dir)
     copy_project(project_dir, Path(seeds_dir).resolve() if seeds_dir is not None else None)
+    if before_run is not None:
+        before_run(project_dir)
     database_path = tmp_path / "warehouse.duckdb"
     for stale in (database_path, database_path.with_name(database_path.name + ".wal")):
         if fresh and stale.exists():

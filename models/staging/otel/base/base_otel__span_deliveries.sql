@@ -61,6 +61,19 @@
     'negative token count',
 ]) -%}
 {%- do span_checks.append(['tl_review_minutes < 0', 'negative review.minutes']) -%}
+{#- beyond what no real call can hold (var max_tokens_per_call: far above any context window sold), so that
+    no single span can swallow its pool's money or a mart: quarantined (issue 16) -#}
+{%- for name in ('input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_write_tokens') -%}
+    {%- set first_keys = [] -%}
+    {%- for meaning, keys in dialect['span'] if meaning == name -%}{%- do first_keys.append(keys[0]) -%}{%- endfor -%}
+    {%- do span_checks.append([
+        'tl_' ~ name ~ ' > ' ~ (var('max_tokens_per_call') | int),
+        'implausible ' ~ (first_keys[0] if first_keys else name),
+    ]) -%}
+{%- endfor -%}
+{%- do span_checks.append([
+    'tl_review_minutes > ' ~ (var('max_review_minutes') | int), 'implausible review.minutes'
+]) -%}
 {#- the columns of the flattened landing (file order, then what landing_source adds): the OTLP branch
     gives the same, so the two branches union -#}
 {%- set flat_columns = landing_source_columns('otel', 'spans') or [] -%}
