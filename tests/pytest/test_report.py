@@ -249,3 +249,39 @@ def test_hostile_names_reach_the_page_as_text(tmp_path: Path) -> None:
             browser.close()
     assert (found["links"], found["images"], found["bold"], found["pwned"]) == (0, 0, 0, None), found
     assert found["asText"] > 0, "the hostile names should be shown, as text"
+
+
+def test_report_during_a_build_says_so_in_one_line(tmp_path: Path) -> None:
+    """`make report` while dbt holds the warehouse (issue 16): one line saying so, not a traceback."""
+    database = tmp_path / "busy.duckdb"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, time; c = duckdb.connect({str(database)!r}); print('held', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        completed = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "token_ledger",
+                "report",
+                "--database",
+                str(database),
+                "--out",
+                str(tmp_path / "r.html"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        holder.kill()
+    assert completed.returncode == 2
+    assert completed.stderr.count("\n") == 1 and "in use by another process" in completed.stderr, completed.stderr

@@ -37,7 +37,14 @@ def query(connection: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any
 def load(database: Path) -> dict[str, Any]:
     if not database.exists():
         raise ReportError(f"{database} does not exist: run `make build` first")
-    connection = duckdb.connect(str(database), read_only=True)
+    try:
+        connection = duckdb.connect(str(database), read_only=True)
+    except duckdb.IOException as error:
+        if "lock" in str(error).lower():
+            raise ReportError(
+                f"{database} is in use by another process (a dbt build still running?): wait for it to finish"
+            ) from None
+        raise
     try:
         present = {
             row[0]
