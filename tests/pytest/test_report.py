@@ -54,6 +54,16 @@ def chromium_path() -> str:
     return candidate
 
 
+def _open_and_wait_for_the_charts(page, path: Path) -> None:
+    """Open a report in the browser page and wait until every chart of the manifest has drawn."""
+    page.goto(path.as_uri(), wait_until="load")
+    page.wait_for_function(
+        "ids => ids.every(id => { const d = document.getElementById(id); return d && d._fullLayout; })",
+        arg=sorted(EXPECTED_CHARTS),
+        timeout=30_000,
+    )
+
+
 @pytest.fixture(scope="module")
 def report() -> Path:
     """Write the report exactly as `make report` does."""
@@ -127,12 +137,7 @@ def test_every_chart_renders_in_headless_chromium(report: Path) -> None:
                     else outside_requests.append(request.url)
                 ),
             )
-            page.goto(report.as_uri(), wait_until="load")
-            page.wait_for_function(
-                "ids => ids.every(id => { const d = document.getElementById(id); return d && d._fullLayout; })",
-                arg=sorted(EXPECTED_CHARTS),
-                timeout=30_000,
-            )
+            _open_and_wait_for_the_charts(page, report)
             charts = page.evaluate(
                 """() => [...document.querySelectorAll('.chart')].map(container => {
                     const plot = container.querySelector('.js-plotly-plot');
@@ -226,12 +231,7 @@ def test_hostile_names_reach_the_page_as_text(tmp_path: Path) -> None:
         browser = playwright.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1360, "height": 900})
-            page.goto(page_file.as_uri(), wait_until="load")
-            page.wait_for_function(
-                "ids => ids.every(id => { const d = document.getElementById(id); return d && d._fullLayout; })",
-                arg=sorted(EXPECTED_CHARTS),
-                timeout=30_000,
-            )
+            _open_and_wait_for_the_charts(page, page_file)
             found = page.evaluate(
                 """() => ({
                     links: [...document.querySelectorAll('a')].filter(a => [
