@@ -221,8 +221,8 @@ enclosing as (
     from nested
 ),
 
-{#- a request's key: the provider's response id; else the outer span of a nesting; else, among spans without
-    either, its place in its scope's order under the same parent, provider, model and outcome -#}
+{# a request's key: the provider's response id; else the outer span of a nesting; else, among spans without
+    either, its place in its scope's order under the same parent, provider, model and outcome #}
 keyed as (
     select
         searched.*,
@@ -274,7 +274,7 @@ first_ranked as (
     from preferred
     window request_order as (
         partition by trace_id, request_key
-        order by request_span_preference, has_cache_split desc, has_usage desc, started_at, span_id
+        order by request_span_preference asc, has_cache_split desc, has_usage desc, started_at asc, span_id asc
     )
 ),
 
@@ -299,7 +299,7 @@ ranked as (
         span_id,
         row_number() over (
             partition by trace_id, confirmed_request_key
-            order by request_span_preference, has_cache_split desc, has_usage desc, started_at, span_id
+            order by request_span_preference asc, has_cache_split desc, has_usage desc, started_at asc, span_id asc
         ) as request_rank,
         count(*) over (partition by trace_id, confirmed_request_key) as request_spans
     from confirmed
@@ -337,7 +337,10 @@ ancestor_spans as (
         parent_span_id,
         workflow_step
     from spans
-    where trace_id in (select call_spans.trace_id from call_spans where call_spans.workflow_step is null)
+    where trace_id in (
+        select call_spans.trace_id from call_spans
+        where call_spans.workflow_step is null
+    )
 ),
 
 {% for level in range(1, depth + 1) %}
@@ -357,8 +360,11 @@ ancestors_{{ level }} as (
 inherited_steps as (
     select
         span_id,
-        coalesce({% for level in range(1, depth + 1) %}step_{{ level }}{{ ', ' if not loop.last }}{% endfor %})
-            as inherited_step
+        coalesce(
+            {%- for level in range(1, depth + 1) %}
+            step_{{ level }}{{ ',' if not loop.last }}
+            {%- endfor %}
+        ) as inherited_step
     from ancestors_{{ depth }}
 ),
 

@@ -56,7 +56,7 @@ work_item_spans as (
         workflow_name,
         row_number() over (
             partition by trace_id
-            order by case when parent_span_id is null then 0 else 1 end, started_at, ended_at desc, span_id
+            order by case when parent_span_id is null then 0 else 1 end, started_at asc, ended_at desc, span_id asc
         ) as work_item_rank
     from spans
     where work_item_type is not null and work_item_id is not null
@@ -68,7 +68,7 @@ workflow_spans as (
         workflow_name,
         row_number() over (
             partition by trace_id
-            order by case when parent_span_id is null then 0 else 1 end, started_at, ended_at desc, span_id
+            order by case when parent_span_id is null then 0 else 1 end, started_at asc, ended_at desc, span_id asc
         ) as workflow_rank
     from spans
     where workflow_name is not null

@@ -30,9 +30,13 @@
 
 {%- set dialect = genai_dialect() -%}
 {%- set span_columns = {} -%}
-{%- for key in dialect['keys']['span'] -%}{%- do span_columns.update({key: 'tl_span_attr_' ~ loop.index}) -%}{%- endfor -%}
+{%- for key in dialect['keys']['span'] -%}
+{%- do span_columns.update({key: 'tl_span_attr_' ~ loop.index}) -%}
+{%- endfor -%}
 {%- set resource_columns = {} -%}
-{%- for key in dialect['keys']['resource'] -%}{%- do resource_columns.update({key: 'tl_resource_attr_' ~ loop.index}) -%}{%- endfor -%}
+{%- for key in dialect['keys']['resource'] -%}
+{%- do resource_columns.update({key: 'tl_resource_attr_' ~ loop.index}) -%}
+{%- endfor -%}
 {%- set meanings = [
     'operation_name', 'provider_name', 'request_model', 'response_model', 'response_id', 'service_tier', 'tool_name',
     'error_type', 'work_item_type', 'work_item_id', 'workflow_name', 'workflow_step', 'review_outcome',
@@ -49,8 +53,8 @@
     gen_ai.usage.input_tokens` whichever of its spellings the span used -#}
 {%- set span_checks = [] -%}
 {%- for name, landing_type in numeric_meanings -%}
-    {%- set first_keys = [] -%}
-    {%- for meaning, keys in dialect['span'] if meaning == name -%}{%- do first_keys.append(keys[0]) -%}{%- endfor -%}
+{%- set first_keys = [] -%}
+{%- for meaning, keys in dialect['span'] if meaning == name -%}{%- do first_keys.append(keys[0]) -%}{%- endfor -%}
     {%- do span_checks.append([
         landing_text('tl_' ~ name ~ '_text') ~ ' is not null and tl_' ~ name ~ ' is null',
         'unparseable ' ~ (first_keys[0] if first_keys else name),
@@ -64,8 +68,8 @@
 {#- beyond what no real call can hold (var max_tokens_per_call: far above any context window sold), so that
     no single span can swallow its pool's money or a mart: quarantined (issue 16) -#}
 {%- for name in ('input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_write_tokens') -%}
-    {%- set first_keys = [] -%}
-    {%- for meaning, keys in dialect['span'] if meaning == name -%}{%- do first_keys.append(keys[0]) -%}{%- endfor -%}
+{%- set first_keys = [] -%}
+{%- for meaning, keys in dialect['span'] if meaning == name -%}{%- do first_keys.append(keys[0]) -%}{%- endfor -%}
     {%- do span_checks.append([
         'tl_' ~ name ~ ' > ' ~ (var('max_tokens_per_call') | int),
         'implausible ' ~ (first_keys[0] if first_keys else name),
@@ -83,7 +87,7 @@
 {%- set integer_start = [] -%}
 {%- for lowered, column, sql_type in flat_columns if lowered == 'start_time_unix_nano'
     and sql_type | upper in ('BIGINT', 'INTEGER', 'UBIGINT', 'HUGEINT', 'INT64', 'LONG') -%}
-    {%- do integer_start.append(column) -%}
+{%- do integer_start.append(column) -%}
 {%- endfor -%}
 {%- set nanos_prefilter = 'start_time_unix_nano' if integer_start else none -%}
 {%- set start_nanos = landing_value('start_time_unix_nano', 'integer') -%}
@@ -184,8 +188,8 @@ flat as (
 otlp as (
     select
         {%- for lowered, column, sql_type in flat_columns %}
-        {%- if lowered in ('trace_id', 'span_id', 'parent_span_id', 'name', 'status_code', 'scope_name', 'scope_version',
-            'span_kind', '_landing_file', '_landing_row') %}
+        {%- if lowered in ('trace_id', 'span_id', 'parent_span_id', 'name', 'status_code', 'scope_name',
+            'scope_version', 'span_kind', '_landing_file', '_landing_row') %}
         cast({{ lowered }} as {{ sql_type }}) as {{ adapter.quote(column) }},
         {%- elif lowered in ('start_time_unix_nano', 'end_time_unix_nano') %}
         {#- as the flat file types it (Parquet: an integer already; CSV: text) #}
@@ -205,8 +209,8 @@ otlp as (
         false as tl_is_resource_attributes_unreadable,
         is_unreadable_record as tl_is_unreadable_record,
         _landing_span as tl_landing_span,
-        {{ dbt.hash("concat_ws('|', _landing_file, _landing_row, _landing_span, trace_id, span_id, start_time_unix_nano, "
-            ~ "end_time_unix_nano, name, status_code, cast(attribute_keys as varchar), cast(attribute_values as varchar))") }}
+        {{ dbt.hash("concat_ws('|', _landing_file, _landing_row, _landing_span, trace_id, span_id, "
+            ~ "start_time_unix_nano, end_time_unix_nano, name, status_code, cast(attribute_keys as varchar), cast(attribute_values as varchar))") }}
             as tl_otlp_row_hash
     from otlp_landing
     {{ window_dates_filter(timestamp_from_unix_nanos(start_nanos), since) }}
