@@ -12,8 +12,11 @@ from ``<landing>/<table>.parquet`` (preferred, as on DuckDB) or ``<table>.csv`` 
   files are read with all_varchar;
 - column names are lower-cased (the FOCUS sources declare mixed-case names such as BilledCost; an
   unquoted identifier folds to lower case on PostgreSQL, so the models read them unchanged);
-- a column present only under its older spelling (``meta.fallback`` in the sources YAML, e.g. FOCUS
+- a column present only under another spelling (``meta.fallback`` in the sources YAML, e.g. FOCUS
   ProviderName for ServiceProviderName) is loaded under the declared name;
+- where each row is in the landing comes first, as the DuckDB views have it: ``_landing_row`` (the data
+  row from 1, a bigint) and ``_landing_file`` (the file name): the quarantine key of a bad row
+  (fct_quarantined_rows) is the same on every engine;
 - a CSV file streams to COPY as it is (header row, comma, RFC 4180 quotes); a Parquet file is read
   with pyarrow batch by batch, each column turned into text as DuckDB's cast to VARCHAR spells it
   (so a row's fingerprint is the same on both engines), written as CSV into the COPY stream.
@@ -60,11 +63,11 @@ def warehouse_columns(table: LandingTable, file_columns: list[str], where: Path)
     duplicates = sorted({name for name in lowered if lowered.count(name) > 1})
     if duplicates:
         raise SystemExit(f"{where}: columns {', '.join(duplicates)} differ only in case")
-    renames = {
-        fallback: declared
-        for declared, fallback in table.fallbacks.items()
-        if declared not in lowered and fallback in lowered
-    }
+    renames = {}
+    for declared, fallbacks in table.fallbacks.items():
+        present = [name for name in fallbacks if name in lowered]
+        if declared not in lowered and present:
+            renames[present[0]] = declared  # the first spelling present; the others stay as they are
     return [renames.get(name, name) for name in lowered]
 
 
@@ -212,9 +215,10 @@ def load_postgres(landing_dir: Path, schema: str, dsn: str | None, tables: list[
                 names = warehouse_columns(table, file_columns, path)
                 target = f"{quote_identifier(schema)}.{quote_identifier(table.identifier)}"
                 cursor.execute(f"drop table if exists {target} cascade")
-                cursor.execute(
-                    f"create table {target} ({', '.join(f'{quote_identifier(name)} text' for name in names)})"
-                )
+                # the row's place in the file: a bigserial numbers COPY's rows in the order it reads them
+                located = ["_landing_row bigserial", f"_landing_file text default '{path.name}'"]
+                declared = located + [f"{quote_identifier(name)} text" for name in names]
+                cursor.execute(f"create table {target} ({', '.join(declared)})")
                 copy = (
                     f"copy {target} ({', '.join(quote_identifier(name) for name in names)})"
                     " from stdin with (format csv, header true, encoding 'UTF8')"
@@ -224,6 +228,8 @@ def load_postgres(landing_dir: Path, schema: str, dsn: str | None, tables: list[
                 else:
                     with path.open("rb") as handle:
                         cursor.copy_expert(copy, handle)
+                cursor.execute(f"alter table {target} alter column _landing_row drop default")
+                cursor.execute(f"alter table {target} alter column _landing_file drop default")
                 cursor.execute(f"analyze {target}")
                 cursor.execute(f"select count(*) from {target}")
                 counts[table.identifier] = cursor.fetchone()[0]
@@ -269,6 +275,19 @@ def spark_session():
     return session
 
 
+def with_landing_location(frame, file_name: str):
+    """The frame with _landing_row (the data row from 1, in file order) and _landing_file first, as the
+    DuckDB views have them (zipWithIndex keeps the order the reader produced)."""
+    from pyspark.sql import types as T  # the spark extra (requirements/spark.lock)
+
+    schema = T.StructType(
+        [T.StructField("_landing_row", T.LongType()), T.StructField("_landing_file", T.StringType())]
+        + list(frame.schema.fields)
+    )
+    rows = frame.rdd.zipWithIndex().map(lambda pair: (pair[1] + 1, file_name, *pair[0]))
+    return frame.sparkSession.createDataFrame(rows, schema)
+
+
 def load_spark(landing_dir: Path, schema: str, tables: list[LandingTable]) -> dict[str, int]:
     """Replace <schema>.<table> for every landing table; returns rows per table."""
     session = spark_session()
@@ -304,6 +323,7 @@ def load_spark(landing_dir: Path, schema: str, tables: list[LandingTable]) -> di
                 encoding="UTF-8",
                 mode="FAILFAST",
             ).toDF(*names)
+            frame = with_landing_location(frame, path.name)
             target = f"`{schema}`.`{table.identifier}`"
             session.sql(f"drop table if exists {target}")
             frame.write.mode("overwrite").format("parquet").saveAsTable(target)

@@ -92,9 +92,35 @@ def test_the_contract_is_the_sources_yaml():
         "amount_value",
         "amount_currency",
     ]
-    assert contract.landing_table("focus_charges").fallbacks == {"serviceprovidername": "providername"}
+    assert contract.landing_table("focus_charges").fallbacks == {
+        "serviceprovidername": ("providername",),
+        "skumeter": ("x_skumetername",),
+        "invoiceid": ("x_invoiceid",),
+    }
     with pytest.raises(KeyError, match="not declared"):
         contract.landing_table("no_such_table")
+
+
+def test_the_billing_exports_are_the_registry_of_dbt_project_yml():
+    """One declaration per export (var billing_exports): every entry names a declared landing table, its
+    bucket column is a column of that table, and its raw key too."""
+    exports = contract.billing_exports()
+    assert {"openai_costs", "openai_usage", "anthropic_costs", "anthropic_usage", "focus_charges"} <= {
+        export.name for export in exports
+    }
+    for export in exports:
+        table = contract.landing_table(export.name)
+        columns = {name.lower() for name in table.names}
+        assert export.kind in ("costs", "usage"), export
+        assert export.bucket_column.lower() in columns, export
+        assert export.bucket_format in ("unix_seconds", "iso8601"), export
+        assert {column.lower() for column in export.raw_key} <= columns, export
+        if export.account_column:
+            assert export.account_column.lower() in columns, export
+    assert [export.name for export in contract.billing_exports(kind="usage")] == ["openai_usage", "anthropic_usage"]
+    assert contract.billing_export("openai_costs").raw_key == ("project_id", "line_item", "api_key_id")
+    with pytest.raises(KeyError, match="not a billing export"):
+        contract.billing_export("invoices")
 
 
 def test_optional_columns_are_read_from_meta(tmp_path):

@@ -287,7 +287,11 @@ class TrafficMixin:
                 attrs,
                 res,
             )
-            reason = "cache tokens exceed input tokens"
+            # cache above input is read, not quarantined (real-inputs.md 2): the producer reports input
+            # without cache; the span is a kept call, planted among the bad rows
+            bad_rows.append(row)
+            self.stats["exclusive_input_spans"] += 1
+            return
         bad_rows.append(row)
         self._quarantine("otel_spans", reason)
 
