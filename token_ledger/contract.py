@@ -41,6 +41,7 @@ class LandingTable:
 
     identifier: str
     columns: tuple[Column, ...] = field(default_factory=tuple)
+    may_be_absent: bool = False  # meta.may_be_absent: a directory without the file reads it as empty
 
     @property
     def names(self) -> list[str]:
@@ -62,7 +63,7 @@ class LandingTable:
         return {c.name.lower(): tuple(name.lower() for name in c.fallbacks) for c in self.columns if c.fallbacks}
 
 
-def _read(path: Path) -> list[tuple[str, list[Column]]]:
+def _read(path: Path) -> list[tuple[str, list[Column], bool]]:
     document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     found = []
     for source in document.get("sources", []):
@@ -82,19 +83,23 @@ def _read(path: Path) -> list[tuple[str, list[Column]]]:
                         fallbacks=(fallback,) if isinstance(fallback, str) else tuple(fallback),
                     )
                 )
-            found.append((table.get("identifier") or table["name"], columns))
+            may_be_absent = bool((table.get("meta") or {}).get("may_be_absent"))
+            found.append((table.get("identifier") or table["name"], columns, may_be_absent))
     return found
 
 
 @functools.cache
 def _tables(root: Path) -> dict[str, LandingTable]:
     columns: dict[str, list[Column]] = {}
+    optional_tables: set[str] = set()
     for path in sorted(root.glob(SOURCES_GLOB)):
-        for identifier, declared in _read(path):
+        for identifier, declared, may_be_absent in _read(path):
             columns.setdefault(identifier, []).extend(declared)
+            if may_be_absent:
+                optional_tables.add(identifier)
     if not columns:
         raise SystemExit(f"no landing tables declared in {root / SOURCES_GLOB}")
-    return {name: LandingTable(name, tuple(columns[name])) for name in sorted(columns)}
+    return {name: LandingTable(name, tuple(columns[name]), name in optional_tables) for name in sorted(columns)}
 
 
 def landing_tables(root: Path | None = None) -> list[LandingTable]:

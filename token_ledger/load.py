@@ -203,12 +203,14 @@ def load_postgres(landing_dir: Path, schema: str, dsn: str | None, tables: list[
             cursor.execute(f"create schema if not exists {quote_identifier(schema)}")
             for table in tables:
                 path = landing_file(landing_dir, table.identifier)
-                if path is None:
+                if path is None and not table.may_be_absent:
                     raise SystemExit(
                         f"landing table {table.identifier}: no file {table.identifier}.parquet or"
                         f" {table.identifier}.csv in {landing_dir}"
                     )
-                if path.suffix == ".parquet":
+                if path is None:  # a provider's export the directory has no file of: an empty table
+                    file_columns = table.names
+                elif path.suffix == ".parquet":
                     file_columns = pq.ParquetFile(path).schema_arrow.names
                 else:
                     file_columns = csv_header(path)
@@ -216,14 +218,17 @@ def load_postgres(landing_dir: Path, schema: str, dsn: str | None, tables: list[
                 target = f"{quote_identifier(schema)}.{quote_identifier(table.identifier)}"
                 cursor.execute(f"drop table if exists {target} cascade")
                 # the row's place in the file: a bigserial numbers COPY's rows in the order it reads them
-                located = ["_landing_row bigserial", f"_landing_file text default '{path.name}'"]
+                file_name = path.name if path is not None else f"{table.identifier}.csv"
+                located = ["_landing_row bigserial", f"_landing_file text default '{file_name}'"]
                 declared = located + [f"{quote_identifier(name)} text" for name in names]
                 cursor.execute(f"create table {target} ({', '.join(declared)})")
                 copy = (
                     f"copy {target} ({', '.join(quote_identifier(name) for name in names)})"
                     " from stdin with (format csv, header true, encoding 'UTF8')"
                 )
-                if path.suffix == ".parquet":
+                if path is None:
+                    pass
+                elif path.suffix == ".parquet":
                     cursor.copy_expert(copy, ParquetCsvStream(path, names))
                 else:
                     with path.open("rb") as handle:
@@ -298,11 +303,14 @@ def load_spark(landing_dir: Path, schema: str, tables: list[LandingTable]) -> di
         session.sql(f"create database if not exists `{schema}`")
         for table in tables:
             path = landing_file(landing_dir, table.identifier)
-            if path is None:
+            if path is None and not table.may_be_absent:
                 raise SystemExit(
                     f"landing table {table.identifier}: no file {table.identifier}.parquet or"
                     f" {table.identifier}.csv in {landing_dir}"
                 )
+            if path is None:  # a provider's export the directory has no file of: an empty table
+                path = staging / f"{table.identifier}.csv"
+                path.write_text(",".join(table.names) + "\n", encoding="utf-8")
             if path.suffix == ".parquet":
                 names = warehouse_columns(table, pq.ParquetFile(path).schema_arrow.names, path)
                 csv_path = staging / f"{table.identifier}.csv"

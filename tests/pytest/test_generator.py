@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from token_ledger import generate as gl
+from token_ledger.contract import landing_table
 from token_ledger.generate.writers import CSV_TABLES, GENERATED_TABLES, landing_columns
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -98,6 +99,8 @@ def test_landing_columns_match_the_spec():
         pytest.skip("landing.md not beside the repo")
     text = (spec_dir / "landing.md").read_text() + (spec_dir / "real-inputs.md").read_text()
     for table in GENERATED_TABLES:
+        if landing_table(table).may_be_absent:
+            continue  # a provider added beyond the spec (the registry's Mistral export): its own sources YAML
         columns = landing_columns(table)
         assert f"`{table}`" in text, table
         for column in columns:

@@ -150,3 +150,27 @@ def test_bench_sizes_and_comparison():
     row |= dict.fromkeys(COUNT_COLUMNS, 1) | dict.fromkeys(MONEY_COLUMNS + RATE_COLUMNS, 0.5)
     assert compare([row], [dict(row)]) == []
     assert compare([row], [dict(row, ai_cost_usd=0.6)]) != []
+
+
+def test_a_new_provider_is_a_staging_folder_plus_one_registry_entry():
+    """The Mistral export (issue 13): its sources YAML and one billing_exports entry; a landing directory
+    without its file still builds (meta.may_be_absent: every fixture but real_bills has none)."""
+    mistral = contract.billing_export("mistral_costs")
+    assert (mistral.kind, mistral.provider, mistral.staging_model) == ("costs", "mistral", "stg_mistral__costs")
+    assert contract.landing_table("mistral_costs").may_be_absent
+    assert not contract.landing_table("openai_costs").may_be_absent
+    models = Path(__file__).resolve().parents[2] / "models"
+    assert {path.name for path in (models / "staging" / "mistral").rglob("*.sql")} == {
+        "base_mistral__costs.sql",
+        "stg_mistral__costs.sql",
+        "stg_mistral__quarantined_rows.sql",
+    }
+    # no model lists the exports by hand: the billing models name no provider's staging model
+    for name in (
+        "int_billing_export_rows",
+        "int_billing_lines",
+        "int_billing_quarantine",
+        "int_billing_usage_quantities",
+    ):
+        text = (models / "intermediate" / "billing" / f"{name}.sql").read_text()
+        assert "stg_openai" not in text and "stg_focus" not in text and "stg_mistral" not in text, name
