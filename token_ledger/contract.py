@@ -41,6 +41,10 @@ class LandingTable:
 
     identifier: str
     columns: tuple[Column, ...] = field(default_factory=tuple)
+    # a directory of files read as they are (meta.landing_directory: otlp_traces), not a table of its own
+    directory: str | None = None
+    # the table may be absent when that directory holds files (meta.may_be_absent_with)
+    may_be_absent_with: str | None = None
     may_be_absent: bool = False  # meta.may_be_absent: a directory without the file reads it as empty
 
     @property
@@ -63,13 +67,11 @@ class LandingTable:
         return {c.name.lower(): tuple(name.lower() for name in c.fallbacks) for c in self.columns if c.fallbacks}
 
 
-def _read(path: Path) -> list[tuple[str, list[Column], bool]]:
+def _read(path: Path) -> list[tuple[str, list[Column], str | None, str | None, bool]]:
     document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     found = []
     for source in document.get("sources", []):
         for table in source.get("tables", []):
-            if (table.get("meta") or {}).get("landing_directory"):
-                continue  # a directory of files the warehouse reads itself (OTLP JSON traces), not a landing table
             columns = []
             for column in table.get("columns", []):
                 meta = column.get("meta") or {}
@@ -83,28 +85,36 @@ def _read(path: Path) -> list[tuple[str, list[Column], bool]]:
                         fallbacks=(fallback,) if isinstance(fallback, str) else tuple(fallback),
                     )
                 )
-            may_be_absent = bool((table.get("meta") or {}).get("may_be_absent"))
-            found.append((table.get("identifier") or table["name"], columns, may_be_absent))
+            meta = table.get("meta") or {}
+            found.append(
+                (
+                    table.get("identifier") or table["name"],
+                    columns,
+                    meta.get("landing_directory"),
+                    meta.get("may_be_absent_with"),
+                    bool(meta.get("may_be_absent")),
+                )
+            )
     return found
 
 
 @functools.cache
 def _tables(root: Path) -> dict[str, LandingTable]:
     columns: dict[str, list[Column]] = {}
-    optional_tables: set[str] = set()
+    meta: dict[str, tuple[str | None, str | None, bool]] = {}
     for path in sorted(root.glob(SOURCES_GLOB)):
-        for identifier, declared, may_be_absent in _read(path):
+        for identifier, declared, directory, absent_with, may_be_absent in _read(path):
             columns.setdefault(identifier, []).extend(declared)
-            if may_be_absent:
-                optional_tables.add(identifier)
+            meta[identifier] = (directory, absent_with, may_be_absent)
     if not columns:
         raise SystemExit(f"no landing tables declared in {root / SOURCES_GLOB}")
-    return {name: LandingTable(name, tuple(columns[name]), name in optional_tables) for name in sorted(columns)}
+    return {name: LandingTable(name, tuple(columns[name]), *meta[name]) for name in sorted(columns)}
 
 
 def landing_tables(root: Path | None = None) -> list[LandingTable]:
-    """Every landing table the project's sources declare, sorted by identifier."""
-    return list(_tables((root or project_root()).resolve()).values())
+    """Every landing table the project's sources declare, sorted by identifier (not the directories
+    read as they are, such as otlp_traces/: see ``directory``)."""
+    return [t for t in _tables((root or project_root()).resolve()).values() if t.directory is None]
 
 
 def landing_table(identifier: str, root: Path | None = None) -> LandingTable:

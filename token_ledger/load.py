@@ -14,16 +14,19 @@ from ``<landing>/<table>.parquet`` (preferred, as on DuckDB) or ``<table>.csv`` 
   unquoted identifier folds to lower case on PostgreSQL, so the models read them unchanged);
 - a column present only under another spelling (``meta.fallback`` in the sources YAML, e.g. FOCUS
   ProviderName for ServiceProviderName) is loaded under the declared name;
-- where each row is in the landing comes first, as the DuckDB views have it: ``_landing_row`` (the data
-  row from 1, a bigint) and ``_landing_file`` (the file name): the quarantine key of a bad row
-  (fct_quarantined_rows) is the same on every engine;
 - a CSV file streams to COPY as it is (header row, comma, RFC 4180 quotes); a Parquet file is read
   with pyarrow batch by batch, each column turned into text as DuckDB's cast to VARCHAR spells it
-  (so a row's fingerprint is the same on both engines), written as CSV into the COPY stream.
+  (so a row's fingerprint is the same on both engines), written as CSV into the COPY stream;
+- every row gets where it came from, as DuckDB's landing views give it: ``_landing_file`` (the file
+  name) and ``_landing_row`` (its data row, from 1), so a quarantined row is found the same way;
+- OTLP JSON trace files in ``<landing>/otlp_traces/`` (read as they are on DuckDB) are flattened into
+  ``otel_spans`` rows after the flattened file's own (token_ledger/otlp.py); ``otel_spans`` may then be
+  absent.
 
 Connection: the same environment variables as the ``postgres`` target of profiles.yml
-(DBT_POSTGRES_HOST, _PORT, _USER, _PASSWORD, _DBNAME, _SSLMODE), or ``--dsn``. On Spark, a local
-session configured as the ``spark`` target (DBT_SPARK_HOME: warehouse and metastore, default
+(DBT_POSTGRES_HOST, _PORT, _USER, _PASSWORD, _DBNAME, _SSLMODE), or ``--dsn`` without the password (it
+comes from DBT_POSTGRES_PASSWORD or the file DBT_POSTGRES_PASSWORD_FILE names, never from the arguments).
+On Spark, a local session configured as the ``spark`` target (DBT_SPARK_HOME: warehouse and metastore, default
 <project>/target/spark); each table is read with Spark's CSV reader (a Parquet file through the same
 text conversion first) and saved as a Parquet table, every column a string.
 """
@@ -34,6 +37,7 @@ import csv
 import datetime as dt
 import io
 import os
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -43,6 +47,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from token_ledger import otlp
 from token_ledger.contract import LandingTable, landing_tables
 from token_ledger.paths import project_root
 
@@ -179,18 +184,55 @@ def quote_identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def postgres_password() -> str:
+    """The password, from DBT_POSTGRES_PASSWORD or the file DBT_POSTGRES_PASSWORD_FILE names: never from the
+    command line, where every user of the machine can read it."""
+    if os.environ.get("DBT_POSTGRES_PASSWORD"):
+        return os.environ["DBT_POSTGRES_PASSWORD"]
+    path = os.environ.get("DBT_POSTGRES_PASSWORD_FILE")
+    if path:
+        try:
+            return Path(path).read_text(encoding="utf-8").strip()
+        except OSError as error:
+            raise SystemExit(f"token-ledger load: cannot read DBT_POSTGRES_PASSWORD_FILE ({error.strerror})") from None
+    return ""
+
+
 def connect_postgres(dsn: str | None):
+    if dsn:
+        if re.search(r"(^|\s)password\s*=|://[^/@\s]*:[^/@\s]*@", dsn):
+            raise SystemExit(
+                "token-ledger load: --dsn must not carry the password (other users can read process arguments):"
+                " set DBT_POSTGRES_PASSWORD or DBT_POSTGRES_PASSWORD_FILE"
+            )
     import psycopg2  # the postgres extra (requirements/postgres.lock)
 
     if dsn:
-        return psycopg2.connect(dsn)
+        return psycopg2.connect(dsn, password=postgres_password())
     return psycopg2.connect(
         host=os.environ.get("DBT_POSTGRES_HOST", "127.0.0.1"),
         port=int(os.environ.get("DBT_POSTGRES_PORT", "55432")),
         user=os.environ.get("DBT_POSTGRES_USER", "token_ledger"),
-        password=os.environ.get("DBT_POSTGRES_PASSWORD", ""),
+        password=postgres_password(),
         dbname=os.environ.get("DBT_POSTGRES_DBNAME", "token_ledger"),
         sslmode=os.environ.get("DBT_POSTGRES_SSLMODE", "prefer"),
+    )
+
+
+def _otlp_stream(landing_dir: Path) -> io.BytesIO:
+    """The OTLP spans of a landing directory as CSV (header otlp.COLUMNS), for COPY or Spark's reader."""
+    sink = io.StringIO()
+    writer = csv.DictWriter(sink, fieldnames=otlp.COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(otlp.span_rows(landing_dir))
+    return io.BytesIO(sink.getvalue().encode("utf-8"))
+
+
+def _missing_table(table: LandingTable, landing_dir: Path) -> SystemExit:
+    return SystemExit(
+        f"landing table {table.identifier}: no file {table.identifier}.parquet or {table.identifier}.csv in"
+        f" {landing_dir}"
+        + (f" (nor OTLP JSON in {landing_dir / table.may_be_absent_with}/)" if table.may_be_absent_with else "")
     )
 
 
@@ -203,38 +245,38 @@ def load_postgres(landing_dir: Path, schema: str, dsn: str | None, tables: list[
             cursor.execute(f"create schema if not exists {quote_identifier(schema)}")
             for table in tables:
                 path = landing_file(landing_dir, table.identifier)
-                if path is None and not table.may_be_absent:
-                    raise SystemExit(
-                        f"landing table {table.identifier}: no file {table.identifier}.parquet or"
-                        f" {table.identifier}.csv in {landing_dir}"
-                    )
-                if path is None:  # a provider's export the directory has no file of: an empty table
-                    file_columns = table.names
+                spans = table.may_be_absent_with == otlp.DIRECTORY and bool(otlp.trace_files(landing_dir))
+                if path is None and not spans and not table.may_be_absent:
+                    raise _missing_table(table, landing_dir)
+                if path is None:  # OTLP spans only, or a provider's export the directory has no file of: empty
+                    names = [] if spans else warehouse_columns(table, table.names, landing_dir)
                 elif path.suffix == ".parquet":
-                    file_columns = pq.ParquetFile(path).schema_arrow.names
+                    names = warehouse_columns(table, pq.ParquetFile(path).schema_arrow.names, path)
                 else:
-                    file_columns = csv_header(path)
-                names = warehouse_columns(table, file_columns, path)
+                    names = warehouse_columns(table, csv_header(path), path)
+                extra = [name for name in otlp.COLUMNS if spans and name not in names and name != "_landing_row"]
                 target = f"{quote_identifier(schema)}.{quote_identifier(table.identifier)}"
                 cursor.execute(f"drop table if exists {target} cascade")
-                # the row's place in the file: a bigserial numbers COPY's rows in the order it reads them
-                file_name = path.name if path is not None else f"{table.identifier}.csv"
-                located = ["_landing_row bigserial", f"_landing_file text default '{file_name}'"]
-                declared = located + [f"{quote_identifier(name)} text" for name in names]
-                cursor.execute(f"create table {target} ({', '.join(declared)})")
-                copy = (
-                    f"copy {target} ({', '.join(quote_identifier(name) for name in names)})"
-                    " from stdin with (format csv, header true, encoding 'UTF8')"
-                )
-                if path is None:
-                    pass
-                elif path.suffix == ".parquet":
-                    cursor.copy_expert(copy, ParquetCsvStream(path, names))
-                else:
-                    with path.open("rb") as handle:
-                        cursor.copy_expert(copy, handle)
-                cursor.execute(f"alter table {target} alter column _landing_row drop default")
-                cursor.execute(f"alter table {target} alter column _landing_file drop default")
+                # the data row, from 1, in file order: COPY inserts the rows in order, one sequence value each
+                columns = ["_landing_row bigserial", f"_landing_file text default '{path.name if path else ''}'"]
+                columns += [f"{quote_identifier(name)} text" for name in names + extra if name != "_landing_file"]
+                cursor.execute(f"create table {target} ({', '.join(columns)})")
+                if path is not None:
+                    copy = (
+                        f"copy {target} ({', '.join(quote_identifier(name) for name in names)})"
+                        " from stdin with (format csv, header true, encoding 'UTF8')"
+                    )
+                    if path.suffix == ".parquet":
+                        cursor.copy_expert(copy, ParquetCsvStream(path, names))
+                    else:
+                        with path.open("rb") as handle:
+                            cursor.copy_expert(copy, handle)
+                if spans:
+                    cursor.copy_expert(
+                        f"copy {target} ({', '.join(quote_identifier(name) for name in otlp.COLUMNS)})"
+                        " from stdin with (format csv, header true, encoding 'UTF8')",
+                        _otlp_stream(landing_dir),
+                    )
                 cursor.execute(f"analyze {target}")
                 cursor.execute(f"select count(*) from {target}")
                 counts[table.identifier] = cursor.fetchone()[0]
@@ -280,17 +322,29 @@ def spark_session():
     return session
 
 
-def with_landing_location(frame, file_name: str):
-    """The frame with _landing_row (the data row from 1, in file order) and _landing_file first, as the
-    DuckDB views have them (zipWithIndex keeps the order the reader produced)."""
-    from pyspark.sql import types as T  # the spark extra (requirements/spark.lock)
+def _spark_frame(session, csv_path: Path, names: list[str]):
+    """A CSV file (header row) as a DataFrame of strings, columns renamed to ``names``."""
+    return session.read.csv(
+        str(csv_path),
+        header=True,
+        inferSchema=False,
+        multiLine=True,
+        quote='"',
+        escape='"',
+        encoding="UTF-8",
+        mode="FAILFAST",
+    ).toDF(*names)
 
-    schema = T.StructType(
-        [T.StructField("_landing_row", T.LongType()), T.StructField("_landing_file", T.StringType())]
-        + list(frame.schema.fields)
+
+def _with_row_numbers(session, frame, file_name: str):
+    """The rows with their data row in the file, from 1 (zipWithIndex keeps the file's order), and the file."""
+    from pyspark.sql.types import StringType, StructField, StructType
+
+    schema = StructType(
+        [StructField("_landing_row", StringType()), StructField("_landing_file", StringType())] + frame.schema.fields
     )
-    rows = frame.rdd.zipWithIndex().map(lambda pair: (pair[1] + 1, file_name, *pair[0]))
-    return frame.sparkSession.createDataFrame(rows, schema)
+    numbered = frame.rdd.zipWithIndex().map(lambda pair: (str(pair[1] + 1), file_name, *pair[0]))
+    return session.createDataFrame(numbered, schema)
 
 
 def load_spark(landing_dir: Path, schema: str, tables: list[LandingTable]) -> dict[str, int]:
@@ -303,35 +357,29 @@ def load_spark(landing_dir: Path, schema: str, tables: list[LandingTable]) -> di
         session.sql(f"create database if not exists `{schema}`")
         for table in tables:
             path = landing_file(landing_dir, table.identifier)
-            if path is None and not table.may_be_absent:
-                raise SystemExit(
-                    f"landing table {table.identifier}: no file {table.identifier}.parquet or"
-                    f" {table.identifier}.csv in {landing_dir}"
-                )
-            if path is None:  # a provider's export the directory has no file of: an empty table
+            spans = table.may_be_absent_with == otlp.DIRECTORY and bool(otlp.trace_files(landing_dir))
+            if path is None and not spans and not table.may_be_absent:
+                raise _missing_table(table, landing_dir)
+            frame = None
+            if path is None and not spans:  # a provider's export the directory has no file of: an empty table
                 path = staging / f"{table.identifier}.csv"
                 path.write_text(",".join(table.names) + "\n", encoding="utf-8")
-            if path.suffix == ".parquet":
+            if path is not None and path.suffix == ".parquet":
                 names = warehouse_columns(table, pq.ParquetFile(path).schema_arrow.names, path)
                 csv_path = staging / f"{table.identifier}.csv"
                 stream = ParquetCsvStream(path, names)
                 with csv_path.open("wb") as handle:
                     while chunk := stream.read(1 << 20):
                         handle.write(chunk)
-            else:
+                frame = _with_row_numbers(session, _spark_frame(session, csv_path, names), path.name)
+            elif path is not None:
                 names = warehouse_columns(table, csv_header(path), path)
-                csv_path = path
-            frame = session.read.csv(
-                str(csv_path),
-                header=True,
-                inferSchema=False,
-                multiLine=True,
-                quote='"',
-                escape='"',
-                encoding="UTF-8",
-                mode="FAILFAST",
-            ).toDF(*names)
-            frame = with_landing_location(frame, path.name)
+                frame = _with_row_numbers(session, _spark_frame(session, path, names), path.name)
+            if spans:
+                spans_path = staging / f"{table.identifier}.otlp.csv"
+                spans_path.write_bytes(_otlp_stream(landing_dir).getvalue())
+                otlp_frame = _spark_frame(session, spans_path, list(otlp.COLUMNS))
+                frame = otlp_frame if frame is None else frame.unionByName(otlp_frame, allowMissingColumns=True)
             target = f"`{schema}`.`{table.identifier}`"
             session.sql(f"drop table if exists {target}")
             frame.write.mode("overwrite").format("parquet").saveAsTable(target)

@@ -110,3 +110,29 @@ def test_parquet_values_are_spelled_as_duckdb_casts_them(tmp_path):
     # CSV has no NULL/empty distinction in a COPY: staging treats both alike (landing_text)
     expected = [[value if value != "" else None for value in row] for row in expected]
     assert loaded == expected
+
+
+@pytest.mark.parametrize(
+    "dsn",
+    ["host=db user=ledger password=s3cret dbname=x", "postgresql://ledger:s3cret@db/x", "password = s3cret host=db"],
+)
+def test_a_password_in_the_dsn_is_refused_without_connecting(dsn):
+    """issue 16: process arguments are visible to every user of the machine: the password comes from
+    DBT_POSTGRES_PASSWORD or DBT_POSTGRES_PASSWORD_FILE only, and the message says so (not the password)."""
+    from token_ledger.load import connect_postgres
+
+    with pytest.raises(SystemExit) as stopped:
+        connect_postgres(dsn)
+    assert "DBT_POSTGRES_PASSWORD" in str(stopped.value) and "s3cret" not in str(stopped.value)
+
+
+def test_the_password_file_is_read_when_no_password_variable_is_set(tmp_path, monkeypatch):
+    from token_ledger.load import postgres_password
+
+    secret = tmp_path / "pw"
+    secret.write_text("from-a-file\n")
+    monkeypatch.delenv("DBT_POSTGRES_PASSWORD", raising=False)
+    monkeypatch.setenv("DBT_POSTGRES_PASSWORD_FILE", str(secret))
+    assert postgres_password() == "from-a-file"
+    monkeypatch.setenv("DBT_POSTGRES_PASSWORD", "from-the-environment")
+    assert postgres_password() == "from-the-environment"

@@ -161,7 +161,7 @@ class Generator(RunsMixin, TrafficMixin, OutcomesMixin, BillsMixin, InvoicesMixi
             "missing_span_id",
             "negative_tokens",
             "negative_tokens",
-            "cache_exceeds",
+            "exclusive_input",
             *CDC_DEFECTS,
         ]
         for i, what in enumerate(fixed):

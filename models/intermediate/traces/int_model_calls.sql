@@ -44,7 +44,31 @@
 with
 
 spans as (
-    select * from {{ ref('stg_otel__spans') }}
+    select
+        trace_id,
+        span_id,
+        parent_span_id,
+        span_name,
+        scope_name,
+        scope_version,
+        service_name,
+        operation_name,
+        provider_name,
+        request_model,
+        response_model,
+        response_id,
+        started_at,
+        ended_at,
+        service_tier,
+        workflow_step,
+        error_type,
+        status_code,
+        has_cache_split,
+        input_tokens,
+        output_tokens,
+        cache_read_input_tokens,
+        cache_creation_input_tokens
+    from {{ ref('stg_otel__spans') }}
     where {{ in_window_traces('trace_id', 'span_date', since) }}
 ),
 
@@ -191,37 +215,41 @@ searched as (
     where resolved.trace_id in (select searched_traces.trace_id from searched_traces)
 ),
 
-positioned as (
+{# the spans that have a call span nested in them (an outer wrapper of the same request) #}
+enclosing as (
+    select distinct enclosing_span_id as span_id
+    from nested
+),
+
+{#- a request's key: the provider's response id; else the outer span of a nesting; else, among spans without
+    either, its place in its scope's order under the same parent, provider, model and outcome -#}
+keyed as (
     select
-        *,
-        response_id is null and enclosing_span_id is null as is_matched_by_position,
+        searched.*,
+        searched.response_id is null and searched.enclosing_span_id is null and enclosing.span_id is null
+            as is_matched_by_position,
         case
-            when response_id is not null then concat('id|', provider, '|', response_id)
+            when searched.response_id is not null then concat('id|', searched.provider, '|', searched.response_id)
+            when searched.enclosing_span_id is not null then concat('nest|', searched.enclosing_span_id)
+            when enclosing.span_id is not null then concat('nest|', searched.span_id)
             else concat_ws(
-                '|', 'at', coalesce(request_parent_span_id, ''), provider, model, cast(is_error as {{ dbt.type_string() }}),
+                '|', 'at', coalesce(searched.request_parent_span_id, ''), searched.provider, searched.model,
+                cast(searched.is_error as {{ dbt.type_string() }}),
                 cast(
                     row_number() over (
                         partition by
-                            trace_id, request_parent_span_id, provider, model, is_error, coalesce(scope_name, ''),
-                            response_id is null
-                        order by started_at, span_id
+                            searched.trace_id, searched.request_parent_span_id, searched.provider, searched.model,
+                            searched.is_error, coalesce(searched.scope_name, ''),
+                            searched.response_id is null and searched.enclosing_span_id is null
+                            and enclosing.span_id is null
+                        order by searched.started_at, searched.span_id
                     ) as {{ dbt.type_string() }}
                 )
             )
-        end as own_request_key
+        end as request_key
     from searched
-),
-
-{# a nested span is the request of the span it is nested in #}
-keyed as (
-    select
-        positioned.*,
-        coalesce(enclosing.own_request_key, positioned.own_request_key) as request_key
-    from positioned
-    left join positioned as enclosing
-        on
-            positioned.trace_id = enclosing.trace_id
-            and positioned.enclosing_span_id = enclosing.span_id
+    left join enclosing
+        on searched.span_id = enclosing.span_id
 ),
 
 preferred as (
@@ -236,38 +264,34 @@ preferred as (
         on keyed.scope_name = any_producers.scope_name and any_producers.provider = '*'
 ),
 
+{# the span each request would keep, and when it ran (windows, not a self-join: Spark inlines every CTE) #}
 first_ranked as (
     select
         *,
-        row_number() over (
-            partition by trace_id, request_key
-            order by request_span_preference, has_cache_split desc, has_usage desc, started_at, span_id
-        ) as first_rank
+        first_value(started_at) over request_order as keeper_started_at,
+        first_value(coalesce(ended_at, started_at)) over request_order as keeper_ended_at,
+        row_number() over request_order as first_rank
     from preferred
+    window request_order as (
+        partition by trace_id, request_key
+        order by request_span_preference, has_cache_split desc, has_usage desc, started_at, span_id
+    )
 ),
 
 {# a match by position holds only between spans that overlap in time (one request seen twice);
    otherwise the span is a request of its own #}
 confirmed as (
     select
-        first_ranked.*,
+        *,
         case
             when
-                first_ranked.first_rank = 1
-                or not first_ranked.is_matched_by_position
-                or (
-                    first_ranked.started_at <= coalesce(keeper.ended_at, keeper.started_at)
-                    and keeper.started_at <= coalesce(first_ranked.ended_at, first_ranked.started_at)
-                )
-                then first_ranked.request_key
-            else concat('span|', first_ranked.span_id)
+                first_rank = 1
+                or not is_matched_by_position
+                or (started_at <= keeper_ended_at and keeper_started_at <= coalesce(ended_at, started_at))
+                then request_key
+            else concat('span|', span_id)
         end as confirmed_request_key
     from first_ranked
-    left join first_ranked as keeper
-        on
-            first_ranked.trace_id = keeper.trace_id
-            and first_ranked.request_key = keeper.request_key
-            and keeper.first_rank = 1
 ),
 
 ranked as (
@@ -304,6 +328,8 @@ stepless as (
     where workflow_step is null and parent_span_id is not null
 ),
 
+{# the spans of the traces that have a call without its own step (from the call spans, so that the walk
+   does not repeat the request search: Spark inlines every CTE) #}
 ancestor_spans as (
     select
         trace_id,
@@ -311,7 +337,7 @@ ancestor_spans as (
         parent_span_id,
         workflow_step
     from spans
-    where trace_id in (select stepless.trace_id from stepless)
+    where trace_id in (select call_spans.trace_id from call_spans where call_spans.workflow_step is null)
 ),
 
 {% for level in range(1, depth + 1) %}

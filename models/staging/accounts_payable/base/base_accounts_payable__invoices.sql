@@ -12,7 +12,7 @@ typed as (
     select
         {{ landing_row_hash('accounts_payable', 'invoices') }} as landing_row_hash,
         _landing_file as landing_file,
-        _landing_row as landing_row,
+        cast(_landing_row as {{ dbt.type_bigint() }}) as landing_row,
         {{ landing_raw_values('accounts_payable', 'invoices') }} as landing_raw_values,
         {{ landing_text('invoice_id') }} as invoice_id,
         lower({{ landing_text('provider') }}) as provider,

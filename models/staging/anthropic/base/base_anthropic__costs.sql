@@ -17,7 +17,7 @@ typed as (
     select
         {{ landing_row_hash('anthropic', 'costs') }} as landing_row_hash,
         _landing_file as landing_file,
-        _landing_row as landing_row,
+        cast(_landing_row as {{ dbt.type_bigint() }}) as landing_row,
         {{ landing_raw_values('anthropic', 'costs') }} as landing_raw_values,
         {{ landing_value('starting_at', 'timestamp') }} as bucket_start_at,
         {{ landing_value('ending_at', 'timestamp') }} as bucket_end_at,

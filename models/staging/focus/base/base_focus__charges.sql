@@ -18,7 +18,7 @@ typed as (
     select
         {{ landing_row_hash('focus', 'charges') }} as landing_row_hash,
         _landing_file as landing_file,
-        _landing_row as landing_row,
+        cast(_landing_row as {{ dbt.type_bigint() }}) as landing_row,
         {{ landing_raw_values('focus', 'charges') }} as landing_raw_values,
         {{ landing_text('BillingAccountId') }} as billing_account_id,
         {{ landing_text('ServiceProviderName') }} as service_provider_name,

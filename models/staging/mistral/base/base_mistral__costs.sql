@@ -16,7 +16,7 @@ typed as (
     select
         {{ landing_row_hash('mistral', 'costs') }} as landing_row_hash,
         _landing_file as landing_file,
-        _landing_row as landing_row,
+        cast(_landing_row as {{ dbt.type_bigint() }}) as landing_row,
         {{ landing_raw_values('mistral', 'costs') }} as landing_raw_values,
         {{ landing_value('start_date', 'date') }} as period_start_date,
         {{ landing_value('end_date', 'date') }} as period_end_date,

@@ -24,7 +24,7 @@ typed as (
     select
         {{ landing_row_hash('openai', 'costs') }} as landing_row_hash,
         _landing_file as landing_file,
-        _landing_row as landing_row,
+        cast(_landing_row as {{ dbt.type_bigint() }}) as landing_row,
         {{ landing_raw_values('openai', 'costs') }} as landing_raw_values,
         {{ landing_value('start_time', 'integer') }} as bucket_start_unix,
         {{ landing_value('end_time', 'integer') }} as bucket_end_unix,

@@ -19,7 +19,7 @@ typed as (
     select
         {{ landing_row_hash('openai', 'usage') }} as landing_row_hash,
         _landing_file as landing_file,
-        _landing_row as landing_row,
+        cast(_landing_row as {{ dbt.type_bigint() }}) as landing_row,
         {{ landing_raw_values('openai', 'usage') }} as landing_raw_values,
         {{ landing_value('start_time', 'integer') }} as bucket_start_unix,
         coalesce({{ landing_text('project_id') }}, '') as project_id,

@@ -1,8 +1,9 @@
 {#-
     Every span delivery (base_otel__span_deliveries) with its duplicate flag: of several good deliveries of
-    one span, the one with the latest end time is kept (metrics.md 12), ties broken by the row
-    fingerprint. Only the deliveries of keys delivered more than once are ranked (at-least-once delivery
-    makes them rare); a view, so the ten million others are not copied again.
+    one span, the one with the latest end time is kept (metrics.md 12); of identical ones, the first in the
+    landing (file, row, position in the row), so that every engine keeps the same delivery. Only the
+    deliveries of keys delivered more than once are ranked (at-least-once delivery makes them rare); a view,
+    so the ten million others are not copied again.
 -#}
 
 {{ config(materialized='view') }}
@@ -30,7 +31,11 @@ single_deliveries as (
 repeated_deliveries as (
     select
         *,
-        {{ landing_duplicate_flag('trace_id, span_id', 'end_time_unix_nano desc nulls last') }} as is_duplicate
+        {{ landing_duplicate_flag(
+            'trace_id, span_id',
+            'end_time_unix_nano desc nulls last, landing_file nulls last, landing_row nulls last, '
+            ~ 'landing_span nulls last',
+        ) }} as is_duplicate
     from deliveries_to_rank
     where is_repeated_key
 ),
