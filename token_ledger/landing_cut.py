@@ -15,18 +15,23 @@ import json
 import shutil
 from pathlib import Path
 
-# Which landing CSV column dates a row, and how.
-CSV_CUT = {
+from token_ledger.contract import billing_exports
+
+# Which landing CSV column dates a row, and how: the outcome systems' CDC time, and for every billing
+# export the bucket column of its registry entry (dbt_project.yml, var billing_exports).
+CDC_CUT = {
     "tickets": ("updated_at", "cdc"),
     "claims": ("updated_at", "cdc"),
     "contracts": ("updated_at", "cdc"),
-    "openai_costs": ("start_time", "bill_epoch"),
-    "openai_usage": ("start_time", "bill_epoch"),
-    "anthropic_costs": ("starting_at", "bill_iso"),
-    "anthropic_usage": ("starting_at", "bill_iso"),
-    "focus_charges": ("ChargePeriodStart", "bill_iso"),
 }
+BUCKET_CUT = {"unix_seconds": "bill_epoch", "iso8601": "bill_iso"}
 CSV_COPY = ["invoices"]
+
+
+def csv_cut() -> dict[str, tuple[str, str]]:
+    """Landing table -> (the column dating a row, how it is written)."""
+    exports = {export.name: (export.bucket_column, BUCKET_CUT[export.bucket_format]) for export in billing_exports()}
+    return CDC_CUT | exports
 
 
 def _keep(value: str, how: str, cutoff: dt.datetime, bills_through: dt.date) -> bool:
@@ -68,7 +73,9 @@ def cut_landing(source: Path, target: Path, cutoff: dt.datetime, bills_through: 
         writer.write_table(table, row_group_size=200_000)
     writer.close()
     counts = {"otel_spans": kept}
-    for name, (column, how) in CSV_CUT.items():
+    for name, (column, how) in csv_cut().items():
+        if not (source / f"{name}.csv").exists():
+            continue  # an export the directory has none of (meta.may_be_absent)
         with open(source / f"{name}.csv", newline="", encoding="utf-8") as fin:
             rows = csv.reader(fin)
             header = next(rows)

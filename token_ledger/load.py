@@ -12,7 +12,7 @@ from ``<landing>/<table>.parquet`` (preferred, as on DuckDB) or ``<table>.csv`` 
   files are read with all_varchar;
 - column names are lower-cased (the FOCUS sources declare mixed-case names such as BilledCost; an
   unquoted identifier folds to lower case on PostgreSQL, so the models read them unchanged);
-- a column present only under its older spelling (``meta.fallback`` in the sources YAML, e.g. FOCUS
+- a column present only under another spelling (``meta.fallback`` in the sources YAML, e.g. FOCUS
   ProviderName for ServiceProviderName) is loaded under the declared name;
 - a CSV file streams to COPY as it is (header row, comma, RFC 4180 quotes); a Parquet file is read
   with pyarrow batch by batch, each column turned into text as DuckDB's cast to VARCHAR spells it
@@ -68,11 +68,11 @@ def warehouse_columns(table: LandingTable, file_columns: list[str], where: Path)
     duplicates = sorted({name for name in lowered if lowered.count(name) > 1})
     if duplicates:
         raise SystemExit(f"{where}: columns {', '.join(duplicates)} differ only in case")
-    renames = {
-        fallback: declared
-        for declared, fallback in table.fallbacks.items()
-        if declared not in lowered and fallback in lowered
-    }
+    renames = {}
+    for declared, fallbacks in table.fallbacks.items():
+        present = [name for name in fallbacks if name in lowered]
+        if declared not in lowered and present:
+            renames[present[0]] = declared  # the first spelling present; the others stay as they are
     return [renames.get(name, name) for name in lowered]
 
 
@@ -246,10 +246,10 @@ def load_postgres(landing_dir: Path, schema: str, dsn: str | None, tables: list[
             for table in tables:
                 path = landing_file(landing_dir, table.identifier)
                 spans = table.may_be_absent_with == otlp.DIRECTORY and bool(otlp.trace_files(landing_dir))
-                if path is None and not spans:
+                if path is None and not spans and not table.may_be_absent:
                     raise _missing_table(table, landing_dir)
-                if path is None:
-                    names = []
+                if path is None:  # OTLP spans only, or a provider's export the directory has no file of: empty
+                    names = [] if spans else warehouse_columns(table, table.names, landing_dir)
                 elif path.suffix == ".parquet":
                     names = warehouse_columns(table, pq.ParquetFile(path).schema_arrow.names, path)
                 else:
@@ -358,9 +358,12 @@ def load_spark(landing_dir: Path, schema: str, tables: list[LandingTable]) -> di
         for table in tables:
             path = landing_file(landing_dir, table.identifier)
             spans = table.may_be_absent_with == otlp.DIRECTORY and bool(otlp.trace_files(landing_dir))
-            if path is None and not spans:
+            if path is None and not spans and not table.may_be_absent:
                 raise _missing_table(table, landing_dir)
             frame = None
+            if path is None and not spans:  # a provider's export the directory has no file of: an empty table
+                path = staging / f"{table.identifier}.csv"
+                path.write_text(",".join(table.names) + "\n", encoding="utf-8")
             if path is not None and path.suffix == ".parquet":
                 names = warehouse_columns(table, pq.ParquetFile(path).schema_arrow.names, path)
                 csv_path = staging / f"{table.identifier}.csv"

@@ -21,7 +21,12 @@
     {%- set node = landing_source_node(source_name, table_name) -%}
     {%- set present = landing_present_columns(relation, node) -%}
     {%- if present is none -%}
-        select * from {{ relation }}
+        {#- a unit test's fixture has the declared columns only: the landing location is unknown -#}
+        select
+            *,
+            cast(null as {{ dbt.type_string() }}) as _landing_file,
+            cast(null as {{ dbt.type_bigint() }}) as _landing_row
+        from {{ relation }}
     {%- else -%}
         {%- set present_lower = present | map('lower') | list -%}
         {%- set null_strings = landing_null_strings(node) -%}

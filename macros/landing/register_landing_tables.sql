@@ -8,7 +8,8 @@
     <raw_dir>/<table>.parquet or <raw_dir>/<table>.csv, so sources read the same relation name on every
     adapter. On a warehouse the loader (or the ingestion tool) fills the raw schema and this macro only
     checks that every listed column is there. A missing file or column stops the run with a message
-    that names the table, the column and where it looked.
+    that names the table, the column and where it looked; a table marked meta.may_be_absent (the export
+    of a provider added after a user's landing directory existed) reads as empty when it has no file.
 -#}
 {% macro register_landing_tables() %}
     {{ return(adapter.dispatch('register_landing_tables', 'token_ledger')()) }}
@@ -55,6 +56,9 @@
                 {%- set located = "row_number() over () as _landing_row, " ~ sql_string(file) ~ " as _landing_file, *" -%}
             {%- elif node.meta.get('may_be_absent_with') and otlp_trace_files(directory) | length > 0 -%}
                 {#- spans arrive as OTLP JSON only (real-inputs.md 1): an empty otel_spans -#}
+                {%- do run_query('create or replace view ' ~ schema ~ '.' ~ node.identifier ~ ' as ' ~ landing_empty_select(node)) -%}
+            {%- elif node.meta.get('may_be_absent') -%}
+                {#- the export of a provider the user may not have (a provider added later): no file, no rows -#}
                 {%- do run_query('create or replace view ' ~ schema ~ '.' ~ node.identifier ~ ' as ' ~ landing_empty_select(node)) -%}
             {%- else -%}
                 {%- do problems.append("landing table " ~ node.identifier ~ ": no file " ~ node.identifier ~ ".csv or "

@@ -101,7 +101,7 @@ def test_messy_build_succeeds_with_warnings_only(messy: Build) -> None:
 
 
 def test_quarantine_is_warned_on_with_its_row_count(messy: Build) -> None:
-    """landing.md: quarantine is "warned on by tests"; the warning carries the count (31 planted rows)."""
+    """landing.md: quarantine is "warned on by tests"; the warning carries the count (30 planted rows)."""
     node = messy.node("has_no_rows_fct_quarantined_rows_")
     assert (node.status, node.failures) == ("warn", len(QUARANTINED))
 
@@ -220,7 +220,6 @@ QUARANTINED = [
     Q("unknown claim decision", "claims", "unknown decision", "CL-2", "06-14"),
     Q("unknown contract review_status", "contracts", "unknown review_status", "CT-1", "06-19"),
     Q("unknown span status_code", "otel_spans", "unknown status_code", f"{SPAN}5", "06-16"),
-    Q("unknown OpenAI token type", "openai_costs", "unknown line_item", "gpt-x-2025, reasoning", "07-01", "0.30 USD"),
 ]
 
 
@@ -251,7 +250,7 @@ def test_quarantine_holds_exactly_the_planted_rows(messy: Build) -> None:
 # raw rows = lines of the file; = staged + duplicates + quarantined (FX quarantines are staged rows)
 ROW_COUNTS = {
     # landing table: (base model, stg model, raw, staged, duplicates)
-    "openai_costs": ("base_openai__costs", "stg_openai__costs", 20, 16, 0),
+    "openai_costs": ("base_openai__costs", "stg_openai__costs", 20, 17, 0),
     "openai_usage": ("base_openai__usage", "stg_openai__usage", 7, 4, 0),
     "anthropic_costs": ("base_anthropic__costs", "stg_anthropic__costs", 7, 6, 0),
     "anthropic_usage": ("base_anthropic__usage", "stg_anthropic__usage", 0, 0, 0),
@@ -355,7 +354,7 @@ def test_cache_above_input_is_read_as_input_without_cache_not_quarantined(messy:
 # Σ billed USD of the readable billing lines with a rate, per provider and month, by hand (EXPECTED.md)
 BILLED_USD = {
     ("openai", "2026-06-01"): 44.00,
-    ("openai", "2026-07-01"): 3.00,
+    ("openai", "2026-07-01"): 3.00 + 0.30,  # the `reasoning` line item: usage_other (real-inputs.md 4)
     ("anthropic", "2026-06-01"): 8.70,
     ("aws.bedrock", "2026-05-01"): 0.00,
     ("aws.bedrock", "2026-06-01"): 14.95,
@@ -406,7 +405,7 @@ QUARANTINED_MONEY = {
     ("aws.bedrock", "GBP"): 3.00,
     ("aws.bedrock", "USD"): -2.00 + 0.60 + 0.10,
     ("azure.ai.openai", "CHF"): 5.00,
-    ("openai", "USD"): 0.30 + 0.70 + 0.25,
+    ("openai", "USD"): 0.70 + 0.25,
 }
 
 
@@ -514,8 +513,31 @@ def test_service_in_no_services_row_is_team_unassigned(messy: Build) -> None:
     assert cell["amount_usd"] == _money(2.25)
 
 
+def test_unknown_openai_token_type_is_real_money_kept_and_flagged(messy: Build) -> None:
+    """real-inputs.md 4: a line item outside the grammar is real money: usage_other in the ledger, warned
+    on with its line item (mart_unexplained_charges), never quarantined (it was, before issue 13)."""
+    unexplained = _one(
+        messy.query("select * from marts.mart_unexplained_charges where meter = 'gpt-x-2025, reasoning'"),
+        "unexplained reasoning line",
+    )
+    assert (unexplained["unexplained_reason"], unexplained["amount"], unexplained["currency"]) == (
+        "unknown token type in line_item",
+        _money(0.30),
+        "USD",
+    )
+    cell = _one(
+        messy.query(
+            "select * from marts.fct_spend_ledger where provider = 'openai' and charge_date = '2026-07-01' "
+            "and category = 'usage_other'"
+        ),
+        "ledger cell",
+    )
+    assert (cell["team_id"], cell["amount_usd"]) == ("alpha", _money(0.30))
+
+
 KEPT_AND_FLAGGED = {
     # flag: words a dbt test of it would mention (its column names)
+    "unexplained charge": ("unexplained_reason", "has_no_rows_named"),
     "unpriced model": ("is_unpriced", "is_priced"),
     "trace without root span": ("has_root_span", "is_linked_to_run"),
     "unknown work item": ("is_known_work_item", "is_linked_to_work_item"),

@@ -190,3 +190,69 @@ def test_no_prompt_or_user_text_leaves_staging(db):
                 f'select count(*) from {schema}.{table} where contains("{column}", ?)'.replace("?", f"'{canary}'"),
             )[0][0]
             assert hits == 0, f"{schema}.{table}.{column} contains {canary!r}"
+
+
+# ---- real bill shapes (issue 13)
+
+
+def test_out_of_scope_services_are_in_the_ledger_not_in_ai_spend(db, expected):
+    """EC2, storage and VMs of the same cloud accounts are real money: ledger category out_of_scope in
+    their billing currency's USD, on their invoices, never allocated nor in budgets."""
+    ledger = dict(
+        rows(db, "select provider, sum(amount) from marts.fct_spend_ledger where category = 'out_of_scope' group by 1")
+    )
+    planted = {
+        provider: sum(float(amount) for amount in currencies.values())
+        for provider, currencies in expected["out_of_scope_totals"].items()
+    }
+    assert ledger.keys() == planted.keys()
+    for provider, amount in planted.items():
+        assert ledger[provider] == pytest.approx(amount, abs=1e-6), provider
+    invoiced = rows(db, "select sum(out_of_scope_usd) from marts.mart_invoice_reconciliation")[0][0]
+    assert invoiced == pytest.approx(
+        rows(db, "select sum(amount_usd) from marts.fct_spend_ledger where category = 'out_of_scope'")[0][0]
+    )
+    budgets = rows(db, "select count(*) from marts.mart_budget_vs_actual where spend_to_date_usd is null")[0][0]
+    assert budgets == 0
+    allocated = rows(
+        db,
+        "select count(*) from intermediate.int_billing_line_allocations"
+        " where charge_category = 'out_of_scope' and (allocated_usd <> 0 or untraced_usd <> 0 or other_usd <> 0)",
+    )[0][0]
+    assert allocated == 0
+
+
+def test_unexplained_charges_are_the_planted_ones(db, expected):
+    found = set(rows(db, "select billing_export, provider, meter from marts.mart_unexplained_charges"))
+    assert found == {(u["billing_export"], u["provider"], u["meter"]) for u in expected["unexplained_charges"]}
+
+
+def test_a_correction_counts_toward_the_invoice_that_carries_it(db, expected):
+    correction = expected["focus_correction"]
+    line = rows(
+        db,
+        "select charge_date, invoice_date, invoice_id from intermediate.int_billing_lines"
+        " where billing_export = 'focus_charges' and invoice_date <> cast(date_trunc('month', charge_date) as date)",
+    )
+    assert [(str(a), str(b)) for a, b, _ in line] == [(correction["charge_date"], correction["invoice_month"])]
+    invoice_id = line[0][2]
+    assert (
+        rows(
+            db,
+            "select period_start_date from marts.mart_invoice_reconciliation where invoice_id = ?".replace(
+                "?", f"'{invoice_id}'"
+            ),
+        )[0][0].isoformat()
+        == correction["invoice_month"]
+    )
+
+
+def test_a_charge_billed_for_two_resources_is_two_charges(db, expected):
+    pair = expected["two_resource_charge"]
+    staged = rows(
+        db,
+        f"select amount from staging.stg_focus__charges where usage_type = '{pair['x_UsageType']}'"
+        f" and charge_date = '{pair['charge_date']}'",
+    )
+    assert [amount for (amount,) in staged] == [pytest.approx(float(pair["amount_each"]))] * 2
+    assert rows(db, "select count(*) from staging.base_focus__charges where is_duplicate")[0][0] == 0

@@ -35,7 +35,9 @@ def test_every_landing_table_is_declared_once():
     }
     focus = tables["focus_charges"]
     assert "BilledCost" in focus.names  # declared with its case
-    assert focus.fallbacks == {"serviceprovidername": "providername"}  # the loader's lower-cased names
+    # the loader's lower-cased names
+    assert focus.fallbacks["serviceprovidername"] == ("providername",)
+    assert focus.fallbacks["invoiceid"] == ("x_invoiceid",)
 
 
 def test_columns_are_lower_cased_and_fallbacks_renamed():
@@ -45,6 +47,9 @@ def test_columns_are_lower_cased_and_fallbacks_renamed():
     # the new spelling wins when a file has both
     names = load_warehouse.warehouse_columns(focus, ["ProviderName", "ServiceProviderName"], Path("x.csv"))
     assert names == ["providername", "serviceprovidername"]
+    # a provider's x_ column carrying the same thing is loaded as the FOCUS column (real-inputs.md 3)
+    names = load_warehouse.warehouse_columns(focus, ["x_InvoiceId", "x_SkuMeterName"], Path("x.csv"))
+    assert names == ["invoiceid", "skumeter"]
 
 
 def test_columns_differing_only_in_case_are_refused():

@@ -92,9 +92,35 @@ def test_the_contract_is_the_sources_yaml():
         "amount_value",
         "amount_currency",
     ]
-    assert contract.landing_table("focus_charges").fallbacks == {"serviceprovidername": "providername"}
+    assert contract.landing_table("focus_charges").fallbacks == {
+        "serviceprovidername": ("providername",),
+        "skumeter": ("x_skumetername",),
+        "invoiceid": ("x_invoiceid",),
+    }
     with pytest.raises(KeyError, match="not declared"):
         contract.landing_table("no_such_table")
+
+
+def test_the_billing_exports_are_the_registry_of_dbt_project_yml():
+    """One declaration per export (var billing_exports): every entry names a declared landing table, its
+    bucket column is a column of that table, and its raw key too."""
+    exports = contract.billing_exports()
+    assert {"openai_costs", "openai_usage", "anthropic_costs", "anthropic_usage", "focus_charges"} <= {
+        export.name for export in exports
+    }
+    for export in exports:
+        table = contract.landing_table(export.name)
+        columns = {name.lower() for name in table.names}
+        assert export.kind in ("costs", "usage"), export
+        assert export.bucket_column.lower() in columns, export
+        assert export.bucket_format in ("unix_seconds", "iso8601"), export
+        assert {column.lower() for column in export.raw_key} <= columns, export
+        if export.account_column:
+            assert export.account_column.lower() in columns, export
+    assert [export.name for export in contract.billing_exports(kind="usage")] == ["openai_usage", "anthropic_usage"]
+    assert contract.billing_export("openai_costs").raw_key == ("project_id", "line_item", "api_key_id")
+    with pytest.raises(KeyError, match="not a billing export"):
+        contract.billing_export("invoices")
 
 
 def test_optional_columns_are_read_from_meta(tmp_path):
@@ -124,3 +150,27 @@ def test_bench_sizes_and_comparison():
     row |= dict.fromkeys(COUNT_COLUMNS, 1) | dict.fromkeys(MONEY_COLUMNS + RATE_COLUMNS, 0.5)
     assert compare([row], [dict(row)]) == []
     assert compare([row], [dict(row, ai_cost_usd=0.6)]) != []
+
+
+def test_a_new_provider_is_a_staging_folder_plus_one_registry_entry():
+    """The Mistral export (issue 13): its sources YAML and one billing_exports entry; a landing directory
+    without its file still builds (meta.may_be_absent: every fixture but real_bills has none)."""
+    mistral = contract.billing_export("mistral_costs")
+    assert (mistral.kind, mistral.provider, mistral.staging_model) == ("costs", "mistral", "stg_mistral__costs")
+    assert contract.landing_table("mistral_costs").may_be_absent
+    assert not contract.landing_table("openai_costs").may_be_absent
+    models = Path(__file__).resolve().parents[2] / "models"
+    assert {path.name for path in (models / "staging" / "mistral").rglob("*.sql")} == {
+        "base_mistral__costs.sql",
+        "stg_mistral__costs.sql",
+        "stg_mistral__quarantined_rows.sql",
+    }
+    # no model lists the exports by hand: the billing models name no provider's staging model
+    for name in (
+        "int_billing_export_rows",
+        "int_billing_lines",
+        "int_billing_quarantine",
+        "int_billing_usage_quantities",
+    ):
+        text = (models / "intermediate" / "billing" / f"{name}.sql").read_text()
+        assert "stg_openai" not in text and "stg_focus" not in text and "stg_mistral" not in text, name

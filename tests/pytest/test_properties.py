@@ -644,6 +644,14 @@ def landings(draw: st.DrawFn) -> Landing:
         day = day_of(draw(st.integers(0, DAYS - 1)))
         if what == "web_search":
             account, project = draw(st.sampled_from(PROVIDERS["anthropic"].accounts))
+            same = [
+                r
+                for r in cost_rows
+                if (r.cost_type, r.account, r.project, r.day) == ("web_search", account, project, day)
+            ]
+            if same:  # the report has one web_search row per day and workspace (two would be a re-delivery)
+                same[0].amount += _cents(draw)
+                continue
             cost_rows.append(
                 CostRow("anthropic", account, project, day, None, None, False, "usage_other", "USD", _cents(draw))
             )
@@ -672,12 +680,14 @@ def landings(draw: st.DrawFn) -> Landing:
             row.focus_meter, row.focus_unit, row.quantity = "Provisioned Throughput", "Hours", 1
         cost_rows.append(row)
 
-    # quarantine noise: money the invariants exclude, and which must not break the build
+    # an OpenAI line item outside the grammar: real money, usage_other and flagged, never quarantined
+    # (real-inputs.md 4); it must not break the build
     if draw(st.booleans()):
         row = CostRow("openai", "org-1", "proj-a", day_of(draw(st.integers(0, DAYS - 1))), "gpt-x-2025", None, False,
-                      "usage_tokens", "USD", _cents(draw))  # fmt: skip
-        row.openai_label, row.unreadable = "reasoning", True
+                      "usage_other", "USD", _cents(draw))  # fmt: skip
+        row.openai_label = "reasoning"
         cost_rows.append(row)
+    # quarantine noise: money the invariants exclude, and which must not break the build
     if draw(st.booleans()):  # a CHF token line: no FX rate, quarantined downstream, not part of its pool
         row = CostRow("aws.bedrock", "aws-111", "", day_of(draw(st.integers(0, DAYS - 1))), "bedrock-m", "input",
                       False, "usage_tokens", "CHF", _cents(draw), quantity=draw(st.integers(1, 9_000)))  # fmt: skip
@@ -1066,7 +1076,8 @@ def oracle(landing: Landing) -> Oracle:
     for row in landing.cost_rows:
         if row.unreadable:
             continue
-        key = (row.provider, row.account, row.project, row.day, row.model, row.token_type, row.batch,
+        model = row.model if row.category == "usage_tokens" else None  # a line that is not tokens names none
+        key = (row.provider, row.account, row.project, row.day, model, row.token_type, row.batch,
                row.category, row.currency.upper())  # fmt: skip
         line = lines.setdefault(key, Line(*key))
         line.amount += row.amount
@@ -1074,6 +1085,8 @@ def oracle(landing: Landing) -> Oracle:
             line.focus_quantities.append(row.quantity)
     usage: dict[tuple, int] = defaultdict(int)
     for u in landing.usage_rows:
+        if u.provider == "anthropic" and u.tier == "priority":
+            continue  # billed outside the cost report: no cost line, left out of Qb (real-inputs.md 4)
         for token_type, quantity in u.quantities.items():
             usage[(u.provider, u.project, u.day, u.model, u.batch, token_type)] += quantity
     pools: dict[PoolKey, Pool] = defaultdict(Pool)

@@ -19,7 +19,7 @@ from typing import Any
 from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
-from token_ledger.contract import landing_tables
+from token_ledger.contract import billing_export, landing_tables
 from token_ledger.extract.http import Access, ApiClient, ExtractError, Redactor
 from token_ledger.extract.landing import (
     cell,
@@ -162,7 +162,13 @@ def pull(provider: Provider, args: argparse.Namespace, key: str, base_url: str) 
         columns = landing_columns(table)
         earlier = read_rows(path)
         landing_rows = [{column: cell(row.get(column)) for column in columns} for row in rows]
-        merged, replaced = merge(earlier, landing_rows, (first, last), provider.day_of)
+        # the day a row belongs to is its bucket column in the registry of billing exports (dbt_project.yml)
+        bucket = billing_export(table).bucket_column
+
+        def day_of(row: dict[str, Any], bucket: str = bucket) -> dt.date | None:
+            return provider.day_of_value(row.get(bucket))
+
+        merged, replaced = merge(earlier, landing_rows, (first, last), day_of)
         total = write_rows_atomic(path, columns, merged)
         print(
             f"{table}: {len(rows)} rows for {first} .. {last} ({replaced} earlier rows of those days replaced); "

@@ -29,6 +29,10 @@ UNTRACED_BASE = {
     ("gcp.vertex_ai", "legal-ops"): 1.25,
 }
 OVERCOUNT_FACTOR = 0.85
+# OpenAI bills cache writes of some models (`<model>, cache writes`); the price book has no cache_write
+# price for them, so the demo bills them at this share of the input price.
+CACHE_WRITE_PRICE_OF_INPUT = {"gpt-4.1-2025-04-14": Decimal("1.25")}
+WEB_SEARCH_CALL_USD = Decimal("0.01")
 
 DISCOUNT = {
     "openai": Decimal("1.00"),
@@ -97,7 +101,8 @@ class BillsMixin:
                 synthetic[("openai", ds_account, ds_project, day, model, False)] = [
                     int(inp * 0.8),
                     int(inp * 0.2),
-                    0,
+                    # the notebooks write prompts to the cache: OpenAI bills them as `<model>, cache writes`
+                    inp // 20 if model in CACHE_WRITE_PRICE_OF_INPUT else 0,
                     inp // 9,
                     max(1, inp // 3000),
                 ]
@@ -108,16 +113,22 @@ class BillsMixin:
             billed = {}
             for token_type, idx in (("input", 0), ("cached_input", 1), ("output", 3)):
                 billed[token_type] = self._billed_quantity(key, token_type, traced[idx]) if from_trace else traced[idx]
+            # only the untraced notebooks write to the cache (no draw from rng_bill: the demo stays as it was)
+            billed["cache_write"] = 0 if from_trace else traced[2]
             start = day_epoch(day)
             for token_type, label in (
                 ("input", "input"),
                 ("cached_input", "cached input"),
+                ("cache_write", "cache writes"),
                 ("output", "output"),
             ):
                 qty = billed[token_type]
                 if qty <= 0:
                     continue
-                amount = money(self._line_amount("openai", model, token_type, day, qty, batch), 6)
+                override = None
+                if token_type == "cache_write":
+                    override = self.seeds.price("openai", model, "input", day) * CACHE_WRITE_PRICE_OF_INPUT[model]
+                amount = money(self._line_amount("openai", model, token_type, day, qty, batch, override), 6)
                 line_item = f"{model}, {label}" + (", batch" if batch else "")
                 costs.write(
                     [
@@ -133,22 +144,26 @@ class BillsMixin:
                 self._invoice_add("openai", acct, day, amount, "usd")
             if model == "text-embedding-3-small":
                 continue  # the completions usage export has no embeddings
-            # Untraced calls add requests in proportion to the untraced input tokens.
-            billed_in = billed["input"] + billed["cached_input"]
-            requests = round(traced[4] * billed_in / max(traced[0] + traced[1], 1))
+            # Untraced calls add requests in proportion to the untraced input tokens. input_tokens includes
+            # cached and cache-write tokens (real-inputs.md 4).
+            billed_in = billed["input"] + billed["cached_input"] + billed["cache_write"]
+            requests = round(traced[4] * billed_in / max(traced[0] + traced[1] + traced[2], 1))
             usage.write(
-                [
-                    start,
-                    start + 86400,
-                    project,
-                    model,
-                    "true" if batch else "false",
-                    billed_in,
-                    billed["cached_input"],
-                    billed["output"],
-                    max(requests, 1),
-                ]
+                {
+                    "start_time": start,
+                    "end_time": start + 86400,
+                    "project_id": project,
+                    "model": model,
+                    "batch": "true" if batch else "false",
+                    "input_tokens": billed_in,
+                    "input_cached_tokens": billed["cached_input"],
+                    "output_tokens": billed["output"],
+                    "num_model_requests": max(requests, 1),
+                    "input_cache_write_tokens": billed["cache_write"],
+                    "service_tier": "batch" if batch else "default",
+                }
             )
+        self._write_openai_other_line_items(costs, account, ds_account, ds_project)
         self.expected["untraced_only_projects"] = [
             {
                 "provider": "openai",
@@ -212,19 +227,45 @@ class BillsMixin:
             },
         ]
         usage.write(
-            [
-                start,
-                start + 86400,
-                platform_project,
-                "gpt-4.1-nano-2025-04-14",
-                "false",
-                1200,
-                0,
-                -150,
-                3,
-            ]
+            {
+                "start_time": start,
+                "end_time": start + 86400,
+                "project_id": platform_project,
+                "model": "gpt-4.1-nano-2025-04-14",
+                "batch": "false",
+                "input_tokens": 1200,
+                "input_cached_tokens": 0,
+                "output_tokens": -150,
+                "num_model_requests": 3,
+                "input_cache_write_tokens": 0,
+                "service_tier": "default",
+            }
         )
         self._quarantine("openai_usage", "negative token count")
+
+    def _write_openai_other_line_items(self, costs, account: str, ds_account: str, ds_project: str) -> None:
+        """Line items that are not the traced token lines, as the Costs API writes them (real-inputs.md 4):
+        the platform project's web searches (`web search tool calls`, a known non-token item of the
+        billing_meters seed) and the data-science project's weekly evals (`evals | <model>, input`: a token
+        line of that model, its prefix kept)."""
+        platform_project = self.seeds.account("openai", "platform")[1]
+        for day in self.billed_days:
+            if day.weekday() >= 5:
+                continue
+            start = day_epoch(day)
+            calls = 1 + self.rng_real.randrange(5)
+            amount = money(Decimal(calls) * WEB_SEARCH_CALL_USD, 6)
+            costs.write(
+                [start, start + 86400, account, platform_project, "web search tool calls", fmt_money(amount, 6), "usd"]
+            )
+            self._invoice_add("openai", account, day, amount, "usd")
+            if day.weekday() == 2:
+                qty = int(400_000 * self.scale)
+                model = "gpt-4.1-mini-2025-04-14"
+                amount = money(self._line_amount("openai", model, "input", day, qty, False), 6)
+                line_item = f"evals | {model}, input"
+                costs.write([start, start + 86400, ds_account, ds_project, line_item, fmt_money(amount, 6), "usd"])
+                self._invoice_add("openai", ds_account, day, amount, "usd")
 
     def _write_anthropic_bills(self) -> None:
         """anthropic_costs (cents, 4 decimals) and anthropic_usage; cache writes split 5m/1h."""
@@ -310,6 +351,7 @@ class BillsMixin:
                     ]
                 )
                 self._invoice_add("anthropic", org, day, cents / 100, "USD")
+        self._write_anthropic_unexplained(costs, usage, org, legal[1])
         day = self.billed_days[min(12, len(self.billed_days) - 1)]
         costs.write(
             [
@@ -335,5 +377,46 @@ class BillsMixin:
                 "charge_date": None,
                 "amount": "1520.0000",
                 "currency": "USD",
+            }
+        )
+
+    def _write_anthropic_unexplained(self, costs, usage, org: str, workspace: str) -> None:
+        """Two real shapes of the Anthropic reports (real-inputs.md 4): a cost row from a pull not grouped by
+        description (no cost_type, model nor token type: real money, kept as usage_other and flagged), and
+        priority-tier usage, which the cost report never bills (flagged, left out of the billed quantities)."""
+        day = self.billed_days[min(8, len(self.billed_days) - 1)]
+        cents = Decimal("845.1200")
+        costs.write(
+            [iso_day(day), iso_day(day + dt.timedelta(days=1)), org, "", "", "", "", "", fmt_money(cents, 4), "USD"]
+        )
+        self._invoice_add("anthropic", org, day, cents / 100, "USD")
+        self.unexplained_charges.append(
+            {
+                "billing_export": "anthropic_costs",
+                "provider": "anthropic",
+                "meter": "cost report row without description",
+                "reason": "no cost_type (cost report not grouped by description)",
+            }
+        )
+        usage.write(
+            [
+                iso_day(day),
+                iso_day(day + dt.timedelta(days=1)),
+                workspace,
+                "claude-sonnet-4-5-20250929",
+                "priority",
+                12_000,
+                0,
+                0,
+                0,
+                3_000,
+            ]
+        )
+        self.unexplained_charges.append(
+            {
+                "billing_export": "anthropic_usage",
+                "provider": "anthropic",
+                "meter": "claude-sonnet-4-5-20250929",
+                "reason": "priority tier: billed outside the cost report",
             }
         )

@@ -64,6 +64,13 @@ class ExpectedMixin:
                 p: {c: fmt_money(a, 6) for c, a in sorted(v.items())} for p, v in sorted(self.billed_totals.items())
             },
             "quarantined_billing_rows": self.quarantined_billing,
+            "unexplained_charges": sorted(
+                self.unexplained_charges, key=lambda u: (u["provider"], u["billing_export"], u["meter"])
+            ),
+            "out_of_scope_totals": {
+                p: {c: fmt_money(a, 6) for c, a in sorted(v.items())}
+                for p, v in sorted(self.out_of_scope_totals.items())
+            },
             "outcomes": {
                 t: {k: (fmt_money(v, 1) if isinstance(v, Decimal) else v) for k, v in o.items()}
                 for t, o in self.outcomes.items()

@@ -43,6 +43,9 @@ class Generator(RunsMixin, TrafficMixin, OutcomesMixin, BillsMixin, InvoicesMixi
         self.rng = random.Random(f"{seed}:traces")
         self.rng_delivery = random.Random(f"{seed}:delivery")
         self.rng_bill = random.Random(f"{seed}:billing")
+        # the real export shapes (issue 13) draw from their own stream: the other streams, and so the rest
+        # of the demo, stay what they were
+        self.rng_real = random.Random(f"{seed}:real_bills")
         self.payloads = Payloads(random.Random(f"{seed}:payloads"))
 
         self.resources = {
@@ -89,6 +92,10 @@ class Generator(RunsMixin, TrafficMixin, OutcomesMixin, BillsMixin, InvoicesMixi
         }
         self.quarantine: dict[str, dict[str, int]] = {t: {} for t in GENERATED_TABLES}
         self.quarantined_billing: list[dict] = []
+        # real money kept and flagged (mart_unexplained_charges), and usage no cost line bills
+        self.unexplained_charges: list[dict] = []
+        # FOCUS charges of services that are not AI, per provider and billing currency
+        self.out_of_scope_totals = defaultdict(lambda: defaultdict(Decimal))
         # Good billing lines per (provider, account, month), for invoices and totals.
         self.invoice_lines: dict[tuple, dict] = {}
         # (provider, account, month) of planted lines in a currency other than the invoice's

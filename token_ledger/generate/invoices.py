@@ -1,4 +1,4 @@
-"""FOCUS charges (Bedrock, Azure OpenAI, Vertex AI) and the invoices that cover every bill."""
+"""FOCUS charges as clouds export them (every service of the account), and the invoices that cover every bill."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from token_ledger.generate.util import TOKEN_TYPES, fmt_money, iso_day, money, month_start, next_month, sku_id
 
-# Spelling of a model on the provider's own bill, when it is not the canonical name.
+# Spelling of a model on the provider's own bill, when it is not the canonical name (the traces use it too).
 BILLED_SPELLING = {
     (
         "aws.bedrock",
@@ -22,12 +22,6 @@ FOCUS_PROVIDERS = {
     "azure.ai.openai": ("Microsoft", "Azure OpenAI Service", "EUR", Decimal("0.19")),
     "gcp.vertex_ai": ("Google Cloud", "Vertex AI", "USD", Decimal("0.08")),
 }
-FOCUS_METERS = {
-    "input": "Input Tokens",
-    "cached_input": "Cache Read Input Tokens",
-    "cache_write": "Cache Write Input Tokens",
-    "output": "Output Tokens",
-}
 INVOICE_CODE = {
     "openai": "OAI",
     "anthropic": "ANT",
@@ -36,82 +30,129 @@ INVOICE_CODE = {
     "gcp.vertex_ai": "GCP",
 }
 
+# Which model and token type a charge bills is in the cloud's own meter (real-inputs.md 3), read back by
+# seeds/billing/billing_meters.csv: AWS names it in the usage type (x_UsageType, `<region>-<model key>-<token
+# suffix>`), Azure in the meter name (SkuMeter), Google in the SKU description (ChargeDescription).
+AWS_MODEL_KEY = {
+    "anthropic.claude-sonnet-4-5-20250929-v1:0": "Claude4.5Sonnet",
+    "anthropic.claude-haiku-4-5-20251001-v1:0": "Claude4.5Haiku",
+    "anthropic.claude-opus-4-1-20250805-v1:0": "Claude4.1Opus",
+    "amazon.nova-micro-v1:0": "NovaMicro",
+    "amazon.nova-pro-v1:0": "NovaPro",
+}
+AWS_TOKEN_SUFFIX = {
+    "input": "input-tokens",
+    "cached_input": "cache-read-input-token-count",
+    "cache_write": "cache-write-input-token-count",
+    "output": "output-tokens",
+}
+AZURE_METER = {
+    ("gpt-4o-2024-08-06", "input"): "gpt-4o-0806-Inp-glbl Tokens",
+    ("gpt-4o-2024-08-06", "cached_input"): "gpt 4o 0806 cached Inp glbl Tokens",
+    ("gpt-4o-2024-08-06", "output"): "gpt-4o-0806-Outp-glbl Tokens",
+    ("gpt-4o-mini-2024-07-18", "input"): "gpt-4o-mini-0718-Inp-glbl Tokens",
+    ("gpt-4o-mini-2024-07-18", "cached_input"): "gpt 4o mini 0718 cached Inp glbl Tokens",
+    ("gpt-4o-mini-2024-07-18", "output"): "gpt-4o-mini-0718-Outp-glbl Tokens",
+}
+GCP_SKU = {
+    ("gemini-2.5-flash", "input"): "Gemini 2.5 Flash GA Text Input - Predictions",
+    ("gemini-2.5-flash", "cached_input"): "Gemini 2.5 Flash GA Input Text Caching",
+    ("gemini-2.5-flash", "output"): "Gemini 2.5 Flash GA Text Output - Predictions",
+    ("gemini-2.5-flash-lite", "input"): "Gemini 2.5 Flash Lite Text Input - Predictions",
+    ("gemini-2.5-flash-lite", "cached_input"): "Gemini 2.5 Flash Lite Input Text Caching",
+    ("gemini-2.5-flash-lite", "output"): "Gemini 2.5 Flash Lite Text Output - Predictions",
+    ("gemini-2.5-pro", "input"): "Gemini 2.5 Pro Text Input - Predictions",
+    ("gemini-2.5-pro", "cached_input"): "Gemini 2.5 Pro Input Text Caching",
+    ("gemini-2.5-pro", "output"): "Gemini 2.5 Pro Text Output - Predictions",
+}
+# Most of a cloud bill is not AI (real-inputs.md 3): per provider, services of the same account that end as
+# out_of_scope: (ServiceName, meter column, meter, unit, daily quantity, unit price), in the billing currency.
+OUT_OF_SCOPE_SERVICES = {
+    "aws.bedrock": [
+        ("Amazon Elastic Compute Cloud", "x_UsageType", "USE1-BoxUsage:m5.large", "Hours", 24, Decimal("0.096")),
+        ("Amazon Simple Storage Service", "x_UsageType", "USE1-TimedStorage-ByteHrs", "GB-Mo", 40, Decimal("0.023")),
+    ],
+    "azure.ai.openai": [
+        ("Virtual Machines", "SkuMeter", "D2s v3", "Hours", 24, Decimal("0.088")),
+    ],
+    "gcp.vertex_ai": [
+        ("Compute Engine", "ChargeDescription", "N2 Instance Core running in Americas", "Hours", 48, Decimal("0.031")),
+    ],
+}
+
+
+def focus_meter(provider: str, model: str, token_type: str) -> dict[str, str]:
+    """The columns a cloud writes for one model's token type."""
+    if provider == "aws.bedrock":
+        return {"x_UsageType": f"USE1-{AWS_MODEL_KEY[model]}-{AWS_TOKEN_SUFFIX[token_type]}"}
+    if provider == "azure.ai.openai":
+        return {"SkuMeter": AZURE_METER[(model, token_type)]}
+    return {"ChargeDescription": GCP_SKU[(model, token_type)]}
+
 
 class InvoicesMixin:
     """Part of Generator: FOCUS rows, invoices, planted bad FOCUS rows."""
 
-    def _write_focus_charges(self) -> list[list]:
-        """FOCUS 1.x rows for Bedrock, Azure OpenAI and Vertex AI, plus non-usage charges."""
-        lines: list[list] = []
-        months = sorted({month_start(d) for d in self.billed_days})
+    def _focus_row(
+        self,
+        provider: str,
+        category: str,
+        day: dt.date,
+        cost: str,
+        *,
+        service: str | None = None,
+        columns: dict | None = None,
+        charge_class: str = "",
+        period_end: dt.date | None = None,
+        billing_period: dt.date | None = None,
+        effective: str | None = None,
+    ) -> dict:
+        """One FOCUS row of a provider's billing account (a dict by column; the invoice id comes later)."""
+        service_provider, ai_service, currency, _ = FOCUS_PROVIDERS[provider]
+        row = {
+            "BillingAccountId": self.seeds.account_id(provider),
+            "ServiceProviderName": service_provider,
+            "ServiceName": service or ai_service,
+            "ChargeCategory": category,
+            "ChargeClass": charge_class,
+            "ChargePeriodStart": iso_day(day),
+            "ChargePeriodEnd": iso_day(period_end or day + dt.timedelta(days=1)),
+            "BillingPeriodStart": iso_day(billing_period or month_start(day)),
+            "SkuPriceDetails": "{}",
+            "BilledCost": cost,
+            "EffectiveCost": cost if effective is None else effective,
+            "BillingCurrency": currency,
+            "ResourceId": "",
+        }
+        row.update(columns or {})
+        meter = row.get("x_UsageType") or row.get("SkuMeter") or row.get("ChargeDescription") or category
+        row.setdefault("SkuId", sku_id(provider, row["ServiceName"], meter))
+        return row
 
-        def row(
-            provider,
-            category,
-            day,
-            meter,
-            details,
-            description,
-            qty,
-            unit,
-            cost,
-            effective=None,
-            charge_class="",
-            period_end=None,
-            billing_period=None,
-        ):
-            sp, service, currency, _ = FOCUS_PROVIDERS[provider]
-            account = self.seeds.account_id(provider)
-            end = period_end or day + dt.timedelta(days=1)
-            billing_start = billing_period or month_start(day)
-            return [
-                account,
-                sp,
-                service,
-                category,
-                charge_class,
-                iso_day(day),
-                iso_day(end),
-                iso_day(billing_start),
-                sku_id(provider, description.split(" (")[0], meter),
-                meter,
-                details,
-                description,
-                qty,
-                unit,
-                cost,
-                cost if effective is None else effective,
-                currency,
-                "",
-            ]
+    def _write_focus_charges(self) -> list[dict]:
+        """FOCUS rows of the three clouds: token usage named by the clouds' own meters, the other AI charges,
+        the account's services that are not AI (out_of_scope), a correction, tax."""
+        lines: list[dict] = []
+        months = sorted({month_start(d) for d in self.billed_days})
 
         for provider in FOCUS_PROVIDERS:
             currency = FOCUS_PROVIDERS[provider][2]
             for key in self._billing_keys(provider):
                 _, _, _, day, model, batch = key
                 traced = self.ledger[key]
-                spelled = BILLED_SPELLING.get((provider, model), model)
-                details = json.dumps({"ModelId": spelled})
                 for i, token_type in enumerate(TOKEN_TYPES):
                     qty = self._billed_quantity(key, token_type, traced[i])
                     if qty <= 0:
                         continue
                     usd = self._line_amount(provider, model, token_type, day, qty, batch)
                     cost = money(usd / self.seeds.usd_per_unit(currency, day), 6)
-                    meter = FOCUS_METERS[token_type]
-                    lines.append(
-                        row(
-                            provider,
-                            "Usage",
-                            day,
-                            meter,
-                            details,
-                            f"{spelled} {meter.lower()} (on-demand)",
-                            str(qty),
-                            "Tokens",
-                            fmt_money(cost, 6),
-                        )
-                    )
+                    columns = focus_meter(provider, model, token_type) | {
+                        "ConsumedQuantity": str(qty),
+                        "ConsumedUnit": "Tokens",
+                    }
+                    columns.setdefault("ChargeDescription", f"{model} {token_type.replace('_', ' ')} tokens")
+                    lines.append(self._focus_row(provider, "Usage", day, fmt_money(cost, 6), columns=columns))
+        self._split_one_charge_between_two_resources(lines)
 
         # Non-token usage and the other charge categories.
         def billed_day(i):
@@ -120,134 +161,199 @@ class InvoicesMixin:
         haiku = "anthropic.claude-haiku-4-5-20251001-v1:0"
         for i in (30, 31):
             lines.append(
-                row(
+                self._focus_row(
                     "aws.bedrock",
                     "Usage",
                     billed_day(i),
-                    "Provisioned Throughput Hours",
-                    json.dumps({"ModelId": haiku, "CommitmentTerm": "NoCommitment"}),
-                    "Provisioned throughput, 1 model unit (load test)",
-                    "1",
-                    "Hours",
                     "39.600000",
+                    columns={
+                        "SkuMeter": "Provisioned Throughput Hours",
+                        "SkuPriceDetails": json.dumps({"x_ModelId": haiku, "x_CommitmentTerm": "NoCommitment"}),
+                        "ChargeDescription": "Provisioned throughput, 1 model unit (load test)",
+                        "ConsumedQuantity": "1",
+                        "ConsumedUnit": "Hours",
+                    },
                 )
             )
         for day in self.billed_days:
             n = self.grounding.get(day, 0)
             if n:
                 lines.append(
-                    row(
+                    self._focus_row(
                         "gcp.vertex_ai",
                         "Usage",
                         day,
-                        "Grounding Requests",
-                        json.dumps({"ModelId": "gemini-2.5-pro"}),
-                        "Grounding with Google Search",
-                        str(n),
-                        "Requests",
                         fmt_money(Decimal(n) * Decimal("0.035"), 6),
+                        columns={
+                            "SkuMeter": "Grounding Requests",
+                            "ChargeDescription": "Grounding with Google Search",
+                            "ConsumedQuantity": str(n),
+                            "ConsumedUnit": "Requests",
+                        },
                     )
                 )
+        # AI charges no billing_meters row explains: kept as usage_other and flagged (mart_unexplained_charges)
+        self.unexplained_charges += [
+            {"billing_export": "focus_charges", "provider": "aws.bedrock", "meter": "Provisioned Throughput Hours",
+             "reason": "unmapped meter"},
+            {"billing_export": "focus_charges", "provider": "gcp.vertex_ai", "meter": "Grounding Requests",
+             "reason": "unmapped meter"},
+        ]  # fmt: skip
         second = months[1] if len(months) > 1 else months[0]
         lines.append(
-            row(
+            self._focus_row(
                 "aws.bedrock",
                 "Credit",
                 second,
-                "",
-                "{}",
-                "AWS Promotional Credit",
-                "",
-                "",
                 "-25.000000",
+                columns={"ChargeDescription": "AWS Promotional Credit", "SkuId": ""},
             )
         )
         lines.append(
-            row(
+            self._focus_row(
                 "azure.ai.openai",
                 "Purchase",
                 second,
-                "",
-                "{}",
-                "Azure OpenAI provisioned throughput reservation, monthly",
-                "1",
-                "Units",
                 "40.000000",
                 effective="0.000000",
                 period_end=next_month(second),
+                columns={
+                    "ChargeDescription": "Azure OpenAI provisioned throughput reservation, monthly",
+                    "ConsumedQuantity": "1",
+                    "ConsumedUnit": "Units",
+                },
             )
         )
         lines.append(
-            row(
+            self._focus_row(
                 "gcp.vertex_ai",
                 "Adjustment",
                 billed_day(12),
-                "",
-                "{}",
-                "Late-arriving usage adjustment",
-                "",
-                "",
                 "3.210000",
+                columns={"ChargeDescription": "Late-arriving usage adjustment", "SkuId": ""},
             )
         )
+        # A correction (ChargeClass Correction): it corrects a day of one month and is invoiced in the next,
+        # so it counts toward the next month's invoice and, for cost reporting, the day it corrects.
         sonnet = "anthropic.claude-sonnet-4-5-20250929-v1:0"
         correction_day = billed_day(10)
         qty = int(250_000 * max(self.scale, 0.2))
-        cost = money(
-            self._line_amount("aws.bedrock", sonnet, "input", correction_day, qty, False),
-            6,
-        )
+        cost = money(self._line_amount("aws.bedrock", sonnet, "input", correction_day, qty, False), 6)
         lines.append(
-            row(
+            self._focus_row(
                 "aws.bedrock",
                 "Usage",
                 correction_day,
-                "Input Tokens",
-                json.dumps({"ModelId": BILLED_SPELLING[("aws.bedrock", sonnet)]}),
-                "Correction: under-billed input tokens",
-                str(qty),
-                "Tokens",
                 fmt_money(cost, 6),
                 charge_class="Correction",
                 billing_period=next_month(correction_day),
+                columns=focus_meter("aws.bedrock", sonnet, "input")
+                | {
+                    "ChargeDescription": "Correction: under-billed input tokens",
+                    "ConsumedQuantity": str(qty),
+                    "ConsumedUnit": "Tokens",
+                },
             )
         )
+        self.expected["focus_correction"] = {
+            "charge_date": correction_day.isoformat(),
+            "invoice_month": next_month(correction_day).isoformat(),
+            "amount": fmt_money(cost, 6),
+        }
+        lines += self._out_of_scope_rows()
 
-        # Tax: one row per account and month, on that month's charges.
+        # Tax: per account and month, on the AI services' charges and on the other services' (which is
+        # out_of_scope tax: on the invoice's tax, never AI spend).
         month_sums: dict[tuple, Decimal] = defaultdict(Decimal)
         for line in lines:
-            month_sums[(line[1], dt.date.fromisoformat(line[5][:10]).replace(day=1))] += Decimal(line[14])
-        provider_of = {v[0]: k for k, v in FOCUS_PROVIDERS.items()}
-        for (sp, month), total in sorted(month_sums.items()):
-            provider = provider_of[sp]
+            is_ai = line["ServiceName"] == FOCUS_PROVIDERS[self._focus_provider(line)][1]
+            month = dt.date.fromisoformat(line["BillingPeriodStart"][:10])
+            month_sums[(self._focus_provider(line), month, line["ServiceName"] if not is_ai else "")] += Decimal(
+                line["BilledCost"]
+            )
+        for (provider, month, service), total in sorted(month_sums.items()):
             tax = money(total * FOCUS_PROVIDERS[provider][3], 6)
             lines.append(
-                row(
+                self._focus_row(
                     provider,
                     "Tax",
                     month,
-                    "",
-                    "{}",
-                    "Sales tax / VAT",
-                    "",
-                    "",
                     fmt_money(tax, 6),
+                    service=service or None,
                     period_end=next_month(month),
+                    columns={"ChargeDescription": "Sales tax / VAT", "SkuId": ""},
                 )
             )
 
         for line in lines:
-            provider = provider_of[line[1]]
-            day = dt.date.fromisoformat(line[5][:10])
+            provider = self._focus_provider(line)
+            # a line counts toward the invoice of its billing period (a correction: the next month's)
+            invoice_day = dt.date.fromisoformat(line["BillingPeriodStart"][:10])
             self._invoice_add(
                 provider,
-                line[0],
-                day,
-                Decimal(line[14]),
-                line[16],
-                tax=line[3] == "Tax",
+                line["BillingAccountId"],
+                invoice_day,
+                Decimal(line["BilledCost"]),
+                line["BillingCurrency"],
+                tax=line["ChargeCategory"] == "Tax",
             )
+            if line["ServiceName"] != FOCUS_PROVIDERS[provider][1]:
+                self.out_of_scope_totals[provider][line["BillingCurrency"]] += Decimal(line["BilledCost"])
         return lines
+
+    @staticmethod
+    def _focus_provider(line: dict) -> str:
+        return next(p for p, v in FOCUS_PROVIDERS.items() if v[0] == line["ServiceProviderName"])
+
+    def _out_of_scope_rows(self) -> list[dict]:
+        """The services of each cloud account that are not AI: one row per service and billed weekday."""
+        rows = []
+        for provider, services in OUT_OF_SCOPE_SERVICES.items():
+            for day in self.billed_days:
+                if day.weekday() >= 5:
+                    continue
+                for service, column, meter, unit, quantity, price in services:
+                    jitter = Decimal(80 + self.rng_real.randrange(40)) / 100
+                    qty = money(Decimal(quantity) * jitter, 2)
+                    columns = {
+                        column: meter,
+                        "ConsumedQuantity": fmt_money(qty, 2),
+                        "ConsumedUnit": unit,
+                        "ResourceId": f"{service.lower().replace(' ', '-')}-{provider.split('.')[0]}-01",
+                    }
+                    columns.setdefault("ChargeDescription", f"{service} {meter}")
+                    rows.append(
+                        self._focus_row(
+                            provider,
+                            "Usage",
+                            day,
+                            fmt_money(money(qty * price, 6), 6),
+                            service=service,
+                            columns=columns,
+                        )  # fmt: skip
+                    )
+        return rows
+
+    def _split_one_charge_between_two_resources(self, lines: list[dict]) -> None:
+        """Two charges that differ only in ResourceId are two charges (real-inputs.md 3): one Bedrock token
+        charge is billed for two application inference profiles, half each, every other column equal."""
+        for index, line in enumerate(lines):
+            if line["ServiceName"] == "Amazon Bedrock" and int(line["ConsumedQuantity"]) % 2 == 0:
+                cost = Decimal(line["BilledCost"])
+                half = money(cost / 2, 6)
+                if half * 2 != cost:
+                    continue
+                first = dict(line, BilledCost=fmt_money(half, 6), EffectiveCost=fmt_money(half, 6))
+                first["ConsumedQuantity"] = str(int(line["ConsumedQuantity"]) // 2)
+                first["ResourceId"] = "arn:aws:bedrock:us-east-1:418295730164:application-inference-profile/support"
+                second = dict(first, ResourceId=first["ResourceId"].replace("/support", "/claims"))
+                lines[index : index + 1] = [first, second]
+                self.expected["two_resource_charge"] = {
+                    "x_UsageType": line["x_UsageType"],
+                    "charge_date": line["ChargePeriodStart"][:10],
+                    "amount_each": fmt_money(half, 6),
+                }
+                return
 
     def _invoice_plan(self) -> dict:
         """Which invoices are planted as variance, currency mismatch, or not issued yet."""
@@ -260,7 +366,7 @@ class InvoicesMixin:
             ("gcp.vertex_ai", last): ("uninvoiced", None),
         }
 
-    def _write_invoices(self, focus_lines: list[list]) -> None:
+    def _write_invoices(self, focus_lines: list[dict]) -> None:
         """One invoice per provider x account x month; subtotal = sum of its non-tax lines."""
         plan = self._invoice_plan()
         sink = self.csv["invoices"]
@@ -311,12 +417,12 @@ class InvoicesMixin:
                 ]
             )
 
-        # FOCUS rows carry the id of the invoice that covers them (empty until invoiced).
-        provider_of = {v[0]: k for k, v in FOCUS_PROVIDERS.items()}
+        # FOCUS rows carry the id of the invoice of their billing period (FOCUS 1.2 InvoiceId; empty until
+        # invoiced).
         out = self.csv["focus_charges"]
         for line in focus_lines:
-            month = dt.date.fromisoformat(line[5][:10]).replace(day=1)
-            line[17] = invoice_ids.get((provider_of[line[1]], line[0], month), "")
+            month = dt.date.fromisoformat(line["BillingPeriodStart"][:10])
+            line["InvoiceId"] = invoice_ids.get((self._focus_provider(line), line["BillingAccountId"], month), "")
             out.write(line)
         self._write_bad_focus_rows()
         self.expected["invoices"] = result
@@ -327,41 +433,23 @@ class InvoicesMixin:
         out = self.csv["focus_charges"]
         day = self.billed_days[min(20, len(self.billed_days) - 1)]
         account = self.seeds.account_id("aws.bedrock")
-        model = json.dumps({"ModelId": "amazon.nova-micro-v1:0"})
-        base = [
-            account,
-            "AWS",
-            "Amazon Bedrock",
+        base = self._focus_row(
+            "aws.bedrock",
             "Usage",
-            "",
-            iso_day(day),
-            iso_day(day + dt.timedelta(days=1)),
-            iso_day(month_start(day)),
-            sku_id("aws.bedrock", "amazon.nova-micro-v1:0", "Input Tokens"),
-            "Input Tokens",
-            model,
-            "amazon.nova-micro-v1:0 input tokens (on-demand)",
-            "150000",
-            "Tokens",
+            day,
             "0.005250",
-            "0.005250",
-            "USD",
-            "",
-        ]
-        refund = list(base)
-        refund[3], refund[9], refund[10], refund[12], refund[13] = (
-            "Refund",
-            "",
-            "{}",
-            "",
-            "",
+            columns=focus_meter("aws.bedrock", "amazon.nova-micro-v1:0", "input")
+            | {
+                "ChargeDescription": "amazon.nova-micro-v1:0 input tokens (on-demand)",
+                "ConsumedQuantity": "150000",
+                "ConsumedUnit": "Tokens",
+            },
         )
-        refund[14] = refund[15] = "-12.500000"
-        refund[11] = "Goodwill refund"
-        unparseable = list(base)
-        unparseable[14] = "abc"
-        broken = list(base)
-        broken[10] = '{"ModelId":'
+        refund = dict(base, ChargeCategory="Refund", x_UsageType="", ConsumedQuantity="", ConsumedUnit="")
+        refund["BilledCost"] = refund["EffectiveCost"] = "-12.500000"
+        refund["ChargeDescription"] = "Goodwill refund"
+        unparseable = dict(base, BilledCost="abc")
+        broken = dict(base, SkuPriceDetails='{"x_ModelId":')
         for row_, reason in (
             (refund, "unknown ChargeCategory"),
             (unparseable, "unparseable BilledCost"),
@@ -376,7 +464,7 @@ class InvoicesMixin:
                     "provider": "aws.bedrock",
                     "billing_account_id": account,
                     "charge_date": day.isoformat(),
-                    "amount": row_[14],
+                    "amount": row_["BilledCost"],
                     "currency": "USD",
                 }
             )

@@ -20,7 +20,8 @@ TEMPLATE_DIR = Path(__file__).resolve().parent
 
 def headline(data: dict[str, Any]) -> list[dict[str, str]]:
     totals = {row["category"]: row["amount_usd"] or 0.0 for row in data["ledger_totals"]}
-    billed = sum(totals.values())
+    # the services of a cloud bill that are not AI (EC2, storage) are on the invoices, not AI spend
+    billed = sum(amount for category, amount in totals.items() if category != "out_of_scope")
     token_usage = totals.get("allocated", 0.0) + totals.get("untraced", 0.0)
     value = sum(row["value_usd"] or 0.0 for row in data["cost_per_outcome"])
     ai_cost = sum(row["ai_cost_usd"] or 0.0 for row in data["cost_per_outcome"])
@@ -32,7 +33,11 @@ def headline(data: dict[str, Any]) -> list[dict[str, str]]:
     latest_month = max((row["month"] for row in signals), default=None)
     acting = sum(1 for row in signals if row["month"] == latest_month and row["recommendation"] != "hold")
     return [
-        {"label": "Billed (all providers, USD)", "value": usd(billed), "note": "every ledger dollar with a USD amount"},
+        {
+            "label": "Billed for AI (all providers, USD)",
+            "value": usd(billed),
+            "note": "every ledger dollar with a USD amount, out-of-scope cloud services aside",
+        },
         {
             "label": "Value created",
             "value": usd(value, 0),

@@ -18,6 +18,7 @@ pools as (
 final as (
     select
         billing_lines.billing_line_id,
+        billing_lines.billing_export,
         billing_lines.provider,
         billing_lines.billing_account_id,
         billing_lines.project_id,
@@ -27,7 +28,10 @@ final as (
         billing_lines.token_type,
         billing_lines.is_batch,
         billing_lines.charge_category,
+        billing_lines.is_tax,
         billing_lines.currency,
+        billing_lines.invoice_id,
+        billing_lines.invoice_date,
         billing_lines.billed_amount,
         billing_lines.billed_quantity,
         billing_lines.billed_usd,
@@ -48,8 +52,12 @@ final as (
             else 0.0
         end as untraced_usd,
         case
-            when billing_lines.charge_category <> 'usage_tokens' then billing_lines.billed_usd else 0.0
-        end as other_usd
+            when billing_lines.charge_category not in ('usage_tokens', 'out_of_scope') then billing_lines.billed_usd
+            else 0.0
+        end as other_usd,
+        case
+            when billing_lines.charge_category = 'out_of_scope' then billing_lines.billed_usd else 0.0
+        end as out_of_scope_usd
     from billing_lines
     left join pools
         on

@@ -1,23 +1,19 @@
 {#-
-    Every provider export normalized to one grain, the billing line (metrics.md 1): provider, billing
-    account, project, charge date, model, token type, batch flag, charge category (and currency). Rows of
-    one export that fall on the same grain are one line. Billed quantity: FOCUS ConsumedQuantity, or the
-    matched usage-export quantity for OpenAI and Anthropic. A line with no FX rate on its charge date has
-    no USD amount and is quarantined (it stays in the ledger and the reconciliation in its currency).
+    Every registered costs export normalized to one grain, the billing line (metrics.md 1): provider,
+    billing account, project, charge date, model, token type, batch flag, charge category, currency; and,
+    so that a line belongs to one invoice, the export, the invoice it names (FOCUS InvoiceId) and the date
+    whose invoice period holds it (FOCUS BillingPeriodStart: a correction counts toward the invoice that
+    carries it, and toward the period it corrects for cost reporting, its charge date). Rows of one export
+    with different raw keys that fall on the same grain are one line (re-deliveries never reach here).
+    Billed quantity: the tokens the export counts (FOCUS ConsumedQuantity), else the matched usage-export
+    quantity. A line with no FX rate on its charge date has no USD amount and is quarantined (it stays in
+    the ledger and the reconciliation in its currency).
 -#}
 
 with
 
-openai_costs as (
-    select * from {{ ref('stg_openai__costs') }}
-),
-
-anthropic_costs as (
-    select * from {{ ref('stg_anthropic__costs') }}
-),
-
-focus_charges as (
-    select * from {{ ref('stg_focus__charges') }}
+export_rows as (
+    select * from {{ ref('int_billing_export_rows') }}
 ),
 
 usage_quantities as (
@@ -26,29 +22,6 @@ usage_quantities as (
 
 model_names as (
     select * from {{ ref('int_model_names') }}
-),
-
-export_rows as (
-    {%- for relation, quantity in [
-        ('openai_costs', 'null'),
-        ('anthropic_costs', 'null'),
-        ('focus_charges', "case when charge_category = 'usage_tokens' then consumed_quantity end"),
-    ] %}
-    select
-        provider,
-        billing_account_id,
-        project_id,
-        charge_date,
-        model_name,
-        token_type,
-        is_batch,
-        charge_category,
-        currency,
-        amount,
-        cast({{ quantity }} as {{ type_money() }}) as consumed_quantity
-    from {{ relation }}
-    {{ 'union all' if not loop.last }}
-    {%- endfor %}
 ),
 
 resolved as (
@@ -66,6 +39,7 @@ resolved as (
 
 merged as (
     select
+        billing_export,
         provider,
         billing_account_id,
         project_id,
@@ -74,18 +48,21 @@ merged as (
         token_type,
         is_batch,
         charge_category,
+        is_tax,
         currency,
+        invoice_id,
+        invoice_date,
         sum(amount) as billed_amount,
-        sum(consumed_quantity) as consumed_quantity,
+        sum(billed_tokens) as billed_tokens,
         count(*) as export_rows
     from resolved
-    group by 1, 2, 3, 4, 5, 6, 7, 8, 9
+    group by 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13
 ),
 
 with_quantity as (
     select
         merged.*,
-        coalesce(merged.consumed_quantity, usage_quantities.quantity) as billed_quantity
+        coalesce(merged.billed_tokens, usage_quantities.quantity) as billed_quantity
     from merged
     left join usage_quantities
         on
@@ -117,11 +94,13 @@ owned as (
 final as (
     select
         {{ dbt.hash(dbt.concat([
-            "provider", "'|'", "billing_account_id", "'|'", "project_id", "'|'",
+            "billing_export", "'|'", "provider", "'|'", "billing_account_id", "'|'", "project_id", "'|'",
             "cast(charge_date as " ~ dbt.type_string() ~ ")", "'|'", "coalesce(model, '')", "'|'",
             "coalesce(token_type, '')", "'|'", "cast(is_batch as " ~ dbt.type_string() ~ ")", "'|'",
-            "charge_category", "'|'", "currency",
+            "charge_category", "'|'", "cast(is_tax as " ~ dbt.type_string() ~ ")", "'|'", "currency", "'|'",
+            "coalesce(invoice_id, '')", "'|'", "cast(invoice_date as " ~ dbt.type_string() ~ ")",
         ])) }} as billing_line_id,
+        billing_export,
         provider,
         billing_account_id,
         project_id,
@@ -131,7 +110,10 @@ final as (
         token_type,
         is_batch,
         charge_category,
+        is_tax,
         currency,
+        invoice_id,
+        invoice_date,
         billed_amount,
         billed_quantity,
         billed_usd,

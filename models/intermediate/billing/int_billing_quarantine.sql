@@ -1,46 +1,42 @@
 {#-
-    Billed money the project could not allocate because its row was unreadable: cost-export rows
-    quarantined in staging, and billing lines with no FX rate on their charge date. The amount stays in
-    its billing currency (NULL when the amount itself was unreadable), owned like untraced money.
+    Billed money the project could not allocate because its row was unreadable: rows of every registered
+    costs export (var billing_exports) quarantined in staging, and billing lines with no FX rate on their
+    charge date. The amount stays in its billing currency (NULL when the amount itself was unreadable),
+    owned like untraced money. A FOCUS row's provider comes from its service (billing_services), as for a
+    readable row. The key is the staging quarantine key (landing file and row), or the billing line id.
 -#}
+
+{%- set exports = billing_exports('costs') %}
 
 with
 
-openai_quarantine as (
-    select * from {{ ref('stg_openai__quarantined_rows') }}
+{% for export in exports %}
+{{ export.name }}_quarantine as (
+    select * from {{ ref(export.quarantine_model) }}
+    where landing_table = '{{ export.name }}'
 ),
-
-anthropic_quarantine as (
-    select * from {{ ref('stg_anthropic__quarantined_rows') }}
-),
-
-focus_quarantine as (
-    select * from {{ ref('stg_focus__quarantined_rows') }}
-),
+{% endfor %}
 
 billing_lines as (
     select * from {{ ref('int_billing_lines') }}
 ),
 
 staged_rows as (
-    {%- for relation, landing_table in [
-        ('openai_quarantine', 'openai_costs'),
-        ('anthropic_quarantine', 'anthropic_costs'),
-        ('focus_quarantine', 'focus_charges'),
-    ] %}
+    {%- for export in exports %}
+    {%- set rows = export.name ~ '_quarantine' %}
     select
-        landing_table,
-        landing_row_hash as quarantine_key,
-        quarantine_reason,
-        coalesce(provider, 'unknown') as provider,
-        coalesce(billing_account_id, 'unknown') as billing_account_id,
-        coalesce(project_id, '') as project_id,
-        charge_date,
-        amount as billed_amount,
-        currency,
+        {{ rows }}.landing_table,
+        {{ rows }}.quarantine_key,
+        {{ rows }}.quarantine_reason,
+        {{ billing_service_provider(rows) }} as provider,
+        coalesce({{ rows }}.billing_account_id, 'unknown') as billing_account_id,
+        coalesce({{ rows }}.project_id, '') as project_id,
+        {{ rows }}.charge_date,
+        {{ rows }}.amount as billed_amount,
+        {{ rows }}.currency,
         false as is_unconverted_line
-    from {{ relation }}
-    where landing_table = '{{ landing_table }}'
+    from {{ rows }}
+    {{ join_billing_services(export.name ~ '_quarantine') }}
     {{ 'union all' if not loop.last }}
     {%- endfor %}
 ),
@@ -48,12 +44,8 @@ staged_rows as (
 unconverted_lines as (
     select
         {# the export the line came from, so a reader knows which file to fix #}
-        case provider
-            when 'openai' then 'openai_costs'
-            when 'anthropic' then 'anthropic_costs'
-            else 'focus_charges'
-        end as landing_table,
-        billing_line_id as quarantine_key,
+        billing_export as landing_table,
+        {{ concat_text(["'line:'", 'billing_line_id']) }} as quarantine_key,
         quarantine_reason,
         provider,
         billing_account_id,

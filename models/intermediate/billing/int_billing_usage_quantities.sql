@@ -1,37 +1,28 @@
 {#-
-    The token quantities behind the OpenAI and Anthropic cost lines, from their usage exports, at the
-    grain they are matched on: (provider, project, date, model, batch, token type). OpenAI input_tokens
-    include cached tokens, so uncached input = input_tokens - input_cached_tokens; Anthropic's two cache
-    write durations are one cache_write quantity.
+    The token quantities behind the cost lines, from every registered usage export (var billing_exports:
+    its `quantities`, token type -> SQL over the staging model), at the grain they are matched on:
+    (provider, project, date, model, batch, token type). Usage the cost export never bills (Anthropic's
+    priority tier: uncosted_reason) is left out, and flagged in mart_unexplained_charges.
 -#}
+
+{%- set exports = billing_exports('usage') %}
 
 with
 
-openai_usage as (
-    select * from {{ ref('stg_openai__usage') }}
+{% for export in exports %}
+{{ export.name }} as (
+    select * from {{ ref(export.staging_model) }}
 ),
-
-anthropic_usage as (
-    select * from {{ ref('stg_anthropic__usage') }}
-),
+{% endfor %}
 
 model_names as (
     select * from {{ ref('int_model_names') }}
 ),
 
-{#- (usage relation, token type, the quantity expression over that relation's columns) -#}
-{%- set quantities = [
-    ('openai_usage', 'input', 'input_uncached_tokens'),
-    ('openai_usage', 'cached_input', 'input_cached_tokens'),
-    ('openai_usage', 'output', 'output_tokens'),
-    ('anthropic_usage', 'input', 'uncached_input_tokens'),
-    ('anthropic_usage', 'cached_input', 'cache_read_input_tokens'),
-    ('anthropic_usage', 'cache_write', 'cache_creation_5m_input_tokens + cache_creation_1h_input_tokens'),
-    ('anthropic_usage', 'output', 'output_tokens'),
-] %}
-
 unioned as (
-    {%- for relation, token_type, quantity in quantities %}
+    {%- for export in exports %}
+    {%- set outer_loop = loop %}
+    {%- for token_type, quantity in export.quantities.items() %}
     select
         provider,
         project_id,
@@ -40,8 +31,10 @@ unioned as (
         is_batch,
         '{{ token_type }}' as token_type,
         {{ quantity }} as quantity
-    from {{ relation }}
-    {{ 'union all' if not loop.last }}
+    from {{ export.name }}
+    where uncosted_reason is null
+    {{ 'union all' if not (outer_loop.last and loop.last) }}
+    {%- endfor %}
     {%- endfor %}
 ),
 

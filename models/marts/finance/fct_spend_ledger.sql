@@ -2,7 +2,8 @@
     Where each billed dollar went, by (provider, billing account, charge date, team, category):
     allocated (to that team's model calls), untraced (billed usage no trace explains, owned through
     billing_accounts), usage_other, tax, credit, purchase, adjustment (carried whole by the owner team),
-    and quarantined (unreadable rows or lines without an FX rate: billing currency only, no USD).
+    out_of_scope (charges of services that are not AI on the same cloud bill: in the ledger so the bill
+    adds up, never AI spend), and quarantined (unreadable rows or lines without an FX rate: billing currency only, no USD).
     Σ amount_usd per provider and month = Σ billed USD of the billing lines (tested).
 -#}
 
@@ -77,7 +78,7 @@ other as (
         charge_category as category,
         currency,
         billed_amount as amount,
-        other_usd as amount_usd
+        other_usd + out_of_scope_usd as amount_usd
     from line_allocations
     where charge_category <> 'usage_tokens' and quarantine_reason is null
 ),

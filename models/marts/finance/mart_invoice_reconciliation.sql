@@ -1,7 +1,10 @@
 {#-
     Invoice reconciliation (metrics.md 8), one row per invoice, in the invoice currency: what the
-    invoice says against the billing lines of the same provider and billing account whose charge date
-    falls in its period. Lines no invoice covers appear per provider, account and month as `uninvoiced`.
+    invoice says against its billing lines: a line whose export names an invoice (FOCUS InvoiceId) that
+    the invoices table holds belongs to it; any other line to the invoice of the same provider and billing
+    account whose period holds its invoice date (its charge date; FOCUS: BillingPeriodStart, so a
+    correction counts toward the invoice that carries it). Every line counts, the out_of_scope services of
+    a cloud bill included (an AWS invoice bills EC2 too). Lines no invoice covers appear per provider, account and month as `uninvoiced`.
     Alongside, in USD, what became of those lines: allocated, untraced, non-token; and, in the billing
     currency, what is quarantined. A line without an FX rate is still a billing line (metrics.md 12): it
     counts in lines_subtotal (no rate is needed in its own currency) and in the currency check. A row
@@ -28,12 +31,16 @@ lines as (
         provider,
         billing_account_id,
         charge_date,
+        invoice_id as named_invoice_id,
+        invoice_date,
         charge_category,
+        is_tax,
         currency,
         billed_amount,
         allocated_usd,
         untraced_usd,
         other_usd,
+        out_of_scope_usd,
         quarantine_reason is not null as is_quarantined,
         false as is_unreadable
     from line_allocations
@@ -44,34 +51,49 @@ lines as (
         provider,
         billing_account_id,
         charge_date,
+        cast(null as {{ dbt.type_string() }}) as named_invoice_id,
+        charge_date as invoice_date,
         'unreadable' as charge_category,
+        false as is_tax,
         currency,
         billed_amount,
         null as allocated_usd,
         null as untraced_usd,
         null as other_usd,
+        null as out_of_scope_usd,
         true as is_quarantined,
         true as is_unreadable
     from quarantine
     where not is_unconverted_line
 ),
 
-{# a line whose date two overlapping invoices cover belongs to the latest issued one only #}
-matched as (
+{# the invoice a line names, when the invoices table has it #}
+named as (
     select
         lines.*,
-        invoices.invoice_id,
-        row_number() over (
-            partition by lines.line_key
-            order by invoices.issued_at desc, invoices.invoice_id asc
-        ) as invoice_rank
+        invoices.invoice_id as named_match_invoice_id
     from lines
     left join invoices
+        on lines.named_invoice_id = invoices.invoice_id
+),
+
+{# else by period; a line whose date two overlapping invoices cover belongs to the latest issued one only #}
+matched as (
+    select
+        named.*,
+        coalesce(named.named_match_invoice_id, invoices.invoice_id) as invoice_id,
+        row_number() over (
+            partition by named.line_key
+            order by invoices.issued_at desc, invoices.invoice_id asc
+        ) as invoice_rank
+    from named
+    left join invoices
         on
-            lines.provider = invoices.provider
-            and lines.billing_account_id = invoices.billing_account_id
-            and lines.charge_date >= invoices.period_start_date
-            and lines.charge_date <= invoices.period_end_date
+            named.named_match_invoice_id is null
+            and named.provider = invoices.provider
+            and named.billing_account_id = invoices.billing_account_id
+            and named.invoice_date >= invoices.period_start_date
+            and named.invoice_date <= invoices.period_end_date
 ),
 
 line_invoice as (
@@ -81,10 +103,10 @@ line_invoice as (
             matched.invoice_id,
             {{ concat_text([
                 'matched.provider', "'|'", 'matched.billing_account_id', "'|'",
-                "cast(cast(" ~ dbt.date_trunc('month', 'matched.charge_date') ~ " as date) as " ~ dbt.type_string() ~ ")",
+                "cast(cast(" ~ dbt.date_trunc('month', 'matched.invoice_date') ~ " as date) as " ~ dbt.type_string() ~ ")",
             ]) }}
         ) as reconciliation_key,
-        cast({{ dbt.date_trunc('month', 'matched.charge_date') }} as date) as charge_month
+        cast({{ dbt.date_trunc('month', 'matched.invoice_date') }} as date) as charge_month
     from matched
 ),
 
@@ -93,14 +115,14 @@ invoiced_totals as (
         line_invoice.reconciliation_key,
         sum(case
             when
-                not line_invoice.is_unreadable and line_invoice.charge_category <> 'tax'
+                not line_invoice.is_unreadable and not line_invoice.is_tax
                 and line_invoice.currency = invoices.currency
                 then line_invoice.billed_amount
             else 0
         end) as lines_subtotal,
         sum(case
             when
-                not line_invoice.is_unreadable and line_invoice.charge_category = 'tax'
+                not line_invoice.is_unreadable and line_invoice.is_tax
                 and line_invoice.currency = invoices.currency
                 then line_invoice.billed_amount
             else 0
@@ -111,6 +133,7 @@ invoiced_totals as (
         sum(line_invoice.allocated_usd) as allocated_usd,
         sum(line_invoice.untraced_usd) as untraced_usd,
         sum(line_invoice.other_usd) as non_token_usd,
+        sum(line_invoice.out_of_scope_usd) as out_of_scope_usd,
         {# in the invoice currency only: amounts in other currencies do not add up with it #}
         sum(
             case
@@ -147,6 +170,7 @@ invoice_rows as (
         coalesce(invoiced_totals.allocated_usd, 0.0) as allocated_usd,
         coalesce(invoiced_totals.untraced_usd, 0.0) as untraced_usd,
         coalesce(invoiced_totals.non_token_usd, 0.0) as non_token_usd,
+        coalesce(invoiced_totals.out_of_scope_usd, 0.0) as out_of_scope_usd,
         coalesce(invoiced_totals.quarantined_amount, 0.0) as quarantined_amount,
         coalesce(invoiced_totals.quarantined_lines, 0) as quarantined_lines,
         coalesce(invoiced_totals.billing_lines, 0) as billing_lines
@@ -170,17 +194,18 @@ uninvoiced_rows as (
         cast(null as {{ type_money() }}) as invoice_total,
         case
             when count(distinct currency) = 1
-                then sum(case when not is_unreadable and charge_category <> 'tax' then billed_amount else 0 end)
+                then sum(case when not is_unreadable and not is_tax then billed_amount else 0 end)
         end as lines_subtotal,
         case
             when count(distinct currency) = 1
-                then sum(case when not is_unreadable and charge_category = 'tax' then billed_amount else 0 end)
+                then sum(case when not is_unreadable and is_tax then billed_amount else 0 end)
         end as lines_tax,
         cast(null as {{ type_money() }}) as variance,
         count(distinct currency) > 1 as has_currency_mismatch,
         coalesce(sum(allocated_usd), 0.0) as allocated_usd,
         coalesce(sum(untraced_usd), 0.0) as untraced_usd,
         coalesce(sum(other_usd), 0.0) as non_token_usd,
+        coalesce(sum(out_of_scope_usd), 0.0) as out_of_scope_usd,
         coalesce(sum(case when is_quarantined then billed_amount end), 0.0) as quarantined_amount,
         cast(sum(case when is_quarantined then 1 else 0 end) as bigint) as quarantined_lines,
         count(*) as billing_lines

@@ -9,7 +9,8 @@ invoices as (
 final as (
     {{ select_quarantined_rows(
         'invoices', 'invoices', 'invoice_id', charge_date='period_start_date', provider='provider',
-        billing_account_id='billing_account_id', amount='subtotal', currency='currency'
+        billing_account_id='billing_account_id', amount='subtotal', currency='currency',
+        raw_values='landing_raw_values'
     ) }}
 )
 

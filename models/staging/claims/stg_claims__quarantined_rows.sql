@@ -7,7 +7,9 @@ claims as (
 ),
 
 final as (
-    {{ select_quarantined_rows('claims', 'claims', 'claim_id', charge_date='updated_at') }}
+    {{ select_quarantined_rows(
+        'claims', 'claims', 'claim_id', charge_date='updated_at', raw_values='landing_raw_values'
+    ) }}
 )
 
 select * from final

@@ -7,7 +7,9 @@ contracts as (
 ),
 
 final as (
-    {{ select_quarantined_rows('contracts', 'contracts', 'contract_id', charge_date='updated_at') }}
+    {{ select_quarantined_rows(
+        'contracts', 'contracts', 'contract_id', charge_date='updated_at', raw_values='landing_raw_values'
+    ) }}
 )
 
 select * from final

@@ -7,7 +7,9 @@ tickets as (
 ),
 
 final as (
-    {{ select_quarantined_rows('tickets', 'tickets', 'ticket_id', charge_date='updated_at') }}
+    {{ select_quarantined_rows(
+        'tickets', 'tickets', 'ticket_id', charge_date='updated_at', raw_values='landing_raw_values'
+    ) }}
 )
 
 select * from final

@@ -13,13 +13,15 @@ usage as (
 quarantined_costs as (
     {{ select_quarantined_rows(
         'costs', 'openai_costs', 'line_item', charge_date='charge_date', provider='provider',
-        billing_account_id='billing_account_id', project_id='project_id', amount='amount', currency='currency'
+        billing_account_id='billing_account_id', project_id='project_id', amount='amount', currency='currency',
+        raw_values='landing_raw_values'
     ) }}
 ),
 
 quarantined_usage as (
     {{ select_quarantined_rows(
-        'usage', 'openai_usage', 'model_name', charge_date='usage_date', provider='provider', project_id='project_id'
+        'usage', 'openai_usage', 'model_name', charge_date='usage_date', provider='provider', project_id='project_id',
+        raw_values='landing_raw_values'
     ) }}
 ),
 

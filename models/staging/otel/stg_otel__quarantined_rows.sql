@@ -12,7 +12,8 @@ final as (
         "case when landing_file like 'otlp_traces/%' then 'otlp_traces' else 'otel_spans' end",
         concat_non_null("'/'", ['trace_id', 'span_id']),
         charge_date='started_at',
-        provider='provider_name'
+        provider='provider_name',
+        landing_span='landing_span'
     ) }}
 )
 

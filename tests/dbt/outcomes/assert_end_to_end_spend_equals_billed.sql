@@ -1,7 +1,7 @@
 {#-
     The end-to-end invariant of metrics.md 6: AI cost of completed work items + AI cost of open work
-    (work in progress) + unlinked spend + untraced spend + non-token charges = total billed USD, to
-    within 1e-6 USD. One row when it does not hold.
+    (work in progress) + unlinked spend + untraced spend + non-token charges = total billed AI USD (the
+    out_of_scope services of a cloud bill are not AI spend), to within 1e-6 USD. One row when it does not hold.
 -#}
 
 with
@@ -34,7 +34,7 @@ totals as (
     select
         (
             select sum(billed_usd) from billing_lines
-            where quarantine_reason is null
+            where quarantine_reason is null and charge_category <> 'out_of_scope'
         ) as billed_usd,
         (select sum(ai_cost_usd) from cost_per_outcome) as completed_ai_cost_usd,
         (

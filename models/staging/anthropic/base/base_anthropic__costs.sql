@@ -1,6 +1,11 @@
 {{ config(materialized='table') }}
 
-{#- Every landing row of anthropic_costs, typed, with its quarantine reason (NULL for a good row). -#}
+{#-
+    Every landing row of anthropic_costs, typed, with where it ends (staged, duplicate, quarantined).
+    cost_type, model and token_type are filled only when the report is grouped by description
+    (real-inputs.md 4): a row without them is real money, kept as usage_other and flagged
+    (unexplained_reason), never quarantined; so is a token cost that names no model or token type.
+-#}
 
 with
 
@@ -11,16 +16,27 @@ source as (
 typed as (
     select
         {{ landing_row_hash('anthropic', 'costs') }} as landing_row_hash,
+        _landing_file as landing_file,
+        cast(_landing_row as {{ dbt.type_bigint() }}) as landing_row,
+        {{ landing_raw_values('anthropic', 'costs') }} as landing_raw_values,
         {{ landing_value('starting_at', 'timestamp') }} as bucket_start_at,
         {{ landing_value('ending_at', 'timestamp') }} as bucket_end_at,
         {{ landing_text('organization_id') }} as billing_account_id,
         coalesce({{ landing_text('workspace_id') }}, '') as workspace_id,
         lower({{ landing_text('cost_type') }}) as cost_type,
+        {{ landing_text('description') }} as description,
         {{ landing_text('model') }} as model_name,
         lower({{ landing_text('token_type') }}) as anthropic_token_type,
         coalesce(lower({{ landing_text('service_tier') }}), 'standard') as service_tier,
+        lower({{ landing_text('context_window') }}) as context_window,
+        lower({{ landing_text('inference_geo') }}) as inference_geo,
         {{ landing_value('amount', 'decimal') }} as amount_minor_units,
         upper({{ landing_text('currency') }}) as currency,
+        {{ landing_value('extracted_at', 'timestamp') }} as extracted_at,
+        {{ billing_raw_key('anthropic_costs', 'cast(' ~ landing_value('starting_at', 'timestamp') ~ ' as date)') }}
+            as raw_key,
+        {{ billing_bucket_key('anthropic_costs', 'cast(' ~ landing_value('starting_at', 'timestamp') ~ ' as date)') }}
+            as bucket_key,
         {{ landing_quarantine_reason('anthropic', 'costs') }} as landing_reason
     from source
 ),
@@ -28,6 +44,12 @@ typed as (
 checked as (
     select
         landing_row_hash,
+        landing_file,
+        landing_row,
+        landing_raw_values,
+        extracted_at,
+        raw_key,
+        bucket_key,
         'anthropic' as provider,
         billing_account_id,
         workspace_id,
@@ -35,6 +57,7 @@ checked as (
         bucket_end_at,
         cast(bucket_start_at as date) as charge_date,
         cost_type,
+        description,
         model_name,
         anthropic_token_type,
         case
@@ -45,26 +68,28 @@ checked as (
         end as token_type,
         service_tier,
         service_tier = 'batch' as is_batch,
-        case when cost_type = 'tokens' then 'usage_tokens' else 'usage_other' end as charge_category,
+        context_window,
+        inference_geo,
+        case
+            when cost_type = 'tokens' and model_name is not null and anthropic_token_type is not null
+                then 'usage_tokens'
+            else 'usage_other'
+        end as charge_category,
+        case
+            when cost_type is null then 'no cost_type (cost report not grouped by description)'
+            when cost_type = 'tokens' and (model_name is null or anthropic_token_type is null)
+                then 'token cost without model or token_type'
+        end as unexplained_reason,
         amount_minor_units,
         {# the cost report gives the currency's minor unit (cents) #}
         amount_minor_units / 100.0 as amount,
         currency,
-        coalesce(
-            landing_reason,
-            case
-                when cost_type = 'tokens' and (model_name is null or anthropic_token_type is null)
-                    then 'missing model or token_type on a token cost'
-            end
-        ) as quarantine_reason
+        landing_reason as row_reason
     from typed
 ),
 
 final as (
-    select
-        *,
-        {{ landing_duplicate_flag('landing_row_hash') }} as is_duplicate
-    from checked
+    {{ select_billing_deliveries('checked') }}
 )
 
 select * from final

@@ -1,6 +1,11 @@
 {{ config(materialized='table') }}
 
-{#- Every landing row of anthropic_usage, typed, with its quarantine reason (NULL for a good row). -#}
+{#-
+    Every landing row of anthropic_usage, typed, with where it ends (staged, duplicate, quarantined).
+    The report's input is split, not inclusive: uncached + cache read + 5-minute and 1-hour cache writes.
+    Priority-tier usage never appears in the cost report (real-inputs.md 4): it is kept and flagged
+    (uncosted_reason), and left out of the billed quantities of the cost lines.
+-#}
 
 with
 
@@ -11,10 +16,17 @@ source as (
 typed as (
     select
         {{ landing_row_hash('anthropic', 'usage') }} as landing_row_hash,
+        _landing_file as landing_file,
+        cast(_landing_row as {{ dbt.type_bigint() }}) as landing_row,
+        {{ landing_raw_values('anthropic', 'usage') }} as landing_raw_values,
         {{ landing_value('starting_at', 'timestamp') }} as bucket_start_at,
+        {{ landing_text('organization_id') }} as billing_account_id,
         coalesce({{ landing_text('workspace_id') }}, '') as workspace_id,
         {{ landing_text('model') }} as model_name,
         coalesce(lower({{ landing_text('service_tier') }}), 'standard') as service_tier,
+        lower({{ landing_text('context_window') }}) as context_window,
+        lower({{ landing_text('inference_geo') }}) as inference_geo,
+        {{ landing_text('api_key_id') }} as api_key_id,
         coalesce({{ landing_value('uncached_input_tokens', 'integer') }}, 0) as uncached_input_tokens,
         coalesce({{ landing_value('cache_read_input_tokens', 'integer') }}, 0) as cache_read_input_tokens,
         coalesce({{ landing_value('cache_creation_ephemeral_5m_input_tokens', 'integer') }}, 0)
@@ -22,6 +34,12 @@ typed as (
         coalesce({{ landing_value('cache_creation_ephemeral_1h_input_tokens', 'integer') }}, 0)
             as cache_creation_1h_input_tokens,
         coalesce({{ landing_value('output_tokens', 'integer') }}, 0) as output_tokens,
+        {{ landing_value('server_tool_use_web_search_requests', 'integer') }} as web_search_requests,
+        {{ landing_value('extracted_at', 'timestamp') }} as extracted_at,
+        {{ billing_raw_key('anthropic_usage', 'cast(' ~ landing_value('starting_at', 'timestamp') ~ ' as date)') }}
+            as raw_key,
+        {{ billing_bucket_key('anthropic_usage', 'cast(' ~ landing_value('starting_at', 'timestamp') ~ ' as date)') }}
+            as bucket_key,
         {{ landing_quarantine_reason('anthropic', 'usage') }} as landing_reason
     from source
 ),
@@ -29,35 +47,43 @@ typed as (
 checked as (
     select
         landing_row_hash,
+        landing_file,
+        landing_row,
+        landing_raw_values,
+        extracted_at,
+        raw_key,
+        bucket_key,
         'anthropic' as provider,
+        billing_account_id,
         workspace_id,
         bucket_start_at,
         cast(bucket_start_at as date) as usage_date,
         model_name,
         service_tier,
         service_tier = 'batch' as is_batch,
+        context_window,
+        inference_geo,
+        api_key_id,
         uncached_input_tokens,
         cache_read_input_tokens,
         cache_creation_5m_input_tokens,
         cache_creation_1h_input_tokens,
         output_tokens,
+        web_search_requests,
         coalesce(
             landing_reason,
             case
                 when
                     uncached_input_tokens < 0 or cache_read_input_tokens < 0 or cache_creation_5m_input_tokens < 0
-                    or cache_creation_1h_input_tokens < 0 or output_tokens < 0
+                    or cache_creation_1h_input_tokens < 0 or output_tokens < 0 or web_search_requests < 0
                     then 'negative token count'
             end
-        ) as quarantine_reason
+        ) as row_reason
     from typed
 ),
 
 final as (
-    select
-        *,
-        {{ landing_duplicate_flag('landing_row_hash') }} as is_duplicate
-    from checked
+    {{ select_billing_deliveries('checked') }}
 )
 
 select * from final

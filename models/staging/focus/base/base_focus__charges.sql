@@ -1,6 +1,12 @@
 {{ config(materialized='table') }}
 
-{#- Every landing row of focus_charges, typed, with its quarantine reason (NULL for a good row). -#}
+{#-
+    Every landing row of focus_charges (FOCUS 1.0 to 1.3, every service of the account), typed, with where
+    it ends: staged, a duplicate (every column of the file identical, ingestion metadata aside) or
+    quarantined. Which services are AI, and which model and token type a meter is, is reference data
+    (billing_services, billing_meters: int_billing_export_rows), so no row is quarantined for its service
+    or its meter: an EC2 charge is real money on the same invoice, not a malformed row.
+-#}
 
 with
 
@@ -11,6 +17,9 @@ source as (
 typed as (
     select
         {{ landing_row_hash('focus', 'charges') }} as landing_row_hash,
+        _landing_file as landing_file,
+        cast(_landing_row as {{ dbt.type_bigint() }}) as landing_row,
+        {{ landing_raw_values('focus', 'charges') }} as landing_raw_values,
         {{ landing_text('BillingAccountId') }} as billing_account_id,
         {{ landing_text('ServiceProviderName') }} as service_provider_name,
         {{ landing_text('ServiceName') }} as service_name,
@@ -21,6 +30,7 @@ typed as (
         {{ landing_value('BillingPeriodStart', 'timestamp') }} as billing_period_start_at,
         {{ landing_text('SkuId') }} as sku_id,
         {{ landing_text('SkuMeter') }} as sku_meter,
+        {{ landing_text('x_UsageType') }} as usage_type,
         {{ landing_text('SkuPriceDetails') }} as sku_price_details,
         {{ landing_text('ChargeDescription') }} as charge_description,
         {{ landing_value('ConsumedQuantity', 'decimal') }} as consumed_quantity,
@@ -29,85 +39,85 @@ typed as (
         {{ landing_value('EffectiveCost', 'decimal') }} as effective_cost,
         upper({{ landing_text('BillingCurrency') }}) as currency,
         {{ landing_text('InvoiceId') }} as invoice_id,
+        cast(null as {{ dbt.type_timestamp() }}) as extracted_at,
+        cast(null as {{ dbt.type_string() }}) as raw_key,
+        cast(null as {{ dbt.type_string() }}) as bucket_key,
         {{ landing_quarantine_reason('focus', 'charges') }} as landing_reason
     from source
 ),
 
-mapped as (
+read as (
     select
         *,
-        {# the provider in the project's vocabulary follows from ServiceName (landing.md) #}
-        case lower(service_name)
-            when 'amazon bedrock' then 'aws.bedrock'
-            when 'azure openai service' then 'azure.ai.openai'
-            when 'vertex ai' then 'gcp.vertex_ai'
-        end as provider,
-        case lower(sku_meter)
-            when 'input tokens' then 'input'
-            when 'cache read input tokens' then 'cached_input'
-            when 'cache write input tokens' then 'cache_write'
-            when 'output tokens' then 'output'
-        end as meter_token_type,
+        {# a model named in SkuPriceDetails: FOCUS keys of a provider's own start with x_ (1.2); older
+           exports and this project's demo wrote ModelId #}
         case
             when landing_reason is null and sku_price_details is not null
-                then {{ json_extract_text('sku_price_details', 'ModelId') }}
-        end as model_name
+                then coalesce(
+                    {{ json_extract_text('sku_price_details', 'x_ModelId') }},
+                    {{ json_extract_text('sku_price_details', 'ModelId') }}
+                )
+        end as model_name,
+        {# tokens per unit of ConsumedQuantity: a meter priced per 1K or 1M tokens counts in those #}
+        case
+            when lower(consumed_unit) in ('tokens', 'token') then 1
+            when lower(consumed_unit) in ('1k tokens', '1k', '1000 tokens', 'thousand tokens') then 1000
+            when lower(consumed_unit) in ('1m tokens', '1m', '1000000 tokens', 'million tokens') then 1000000
+        end as tokens_per_unit
     from typed
 ),
 
 checked as (
     select
         landing_row_hash,
-        provider,
+        landing_file,
+        landing_row,
+        landing_raw_values,
+        extracted_at,
+        raw_key,
+        bucket_key,
+        cast(null as {{ dbt.type_string() }}) as provider,
         billing_account_id,
         service_provider_name,
         service_name,
         focus_charge_category,
         coalesce(charge_class, '') as charge_class,
+        lower(coalesce(charge_class, '')) = 'correction' as is_correction,
         charge_period_start_at,
         charge_period_end_at,
         cast(charge_period_start_at as date) as charge_date,
         billing_period_start_at,
+        {# the invoice a line without InvoiceId belongs to: its billing period's (metrics.md 8) #}
+        cast(coalesce(billing_period_start_at, charge_period_start_at) as date) as invoice_date,
         sku_id,
         sku_meter,
+        usage_type,
         model_name,
+        charge_description,
+        coalesce(usage_type, sku_meter, charge_description, sku_id) as meter,
+        {# what the export itself says: the meter (billing_meters) decides whether usage is tokens #}
         case
-            when lower(focus_charge_category) = 'usage' and lower(consumed_unit) = 'tokens' then meter_token_type
-        end as token_type,
-        case
-            when
-                lower(focus_charge_category) = 'usage' and lower(consumed_unit) = 'tokens'
-                and meter_token_type is not null
-                then 'usage_tokens'
             when lower(focus_charge_category) = 'usage' then 'usage_other'
             else lower(focus_charge_category)
         end as charge_category,
-        charge_description,
+        case when lower(focus_charge_category) = 'usage' then 'unmapped meter' end as unexplained_reason,
+        lower(focus_charge_category) = 'tax' as is_tax,
         consumed_quantity,
         consumed_unit,
+        consumed_quantity * tokens_per_unit as consumed_tokens,
         billed_cost as amount,
         effective_cost,
         currency,
         invoice_id,
         coalesce(
             landing_reason,
-            case
-                when provider is null then 'unknown ServiceName'
-                when
-                    lower(focus_charge_category) = 'usage' and lower(consumed_unit) = 'tokens'
-                    and meter_token_type is not null and model_name is null
-                    then 'missing SkuPriceDetails.ModelId'
-                when consumed_quantity < 0 and lower(consumed_unit) = 'tokens' then 'negative token count'
-            end
-        ) as quarantine_reason
-    from mapped
+            case when consumed_quantity < 0 and tokens_per_unit is not null then 'negative token count' end
+        ) as row_reason
+    from read
 ),
 
 final as (
-    select
-        *,
-        {{ landing_duplicate_flag('landing_row_hash') }} as is_duplicate
-    from checked
+    {{ select_billing_deliveries('checked', with_raw_key=false) }}
 )
 
 select * from final
