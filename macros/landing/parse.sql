@@ -320,7 +320,7 @@
     no column contract (no generic checks, an empty fingerprint), and tests the model's own logic. -#}
 {% macro landing_source_node(source_name, table_name) %}
     {%- if execute and 'sources' in graph -%}
-        {%- for node in graph.sources.values() -%}
+        {%- for node in graph.sources.values() if node.package_name == 'token_ledger' -%}
             {%- if node.source_name == source_name and node.name == table_name -%}
                 {{ return(node) }}
             {%- endif -%}

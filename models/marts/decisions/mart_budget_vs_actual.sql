@@ -20,7 +20,7 @@ ledger as (
 ),
 
 budgets as (
-    select * from {{ ref('budgets') }}
+    select * from {{ reference_data('budgets') }}
 ),
 
 as_of as (
