@@ -40,11 +40,13 @@
 
 {#-
     DuckDB: a view over the file, with where each row is in it (_landing_file, relative to raw_dir, and
-    _landing_row, the data row from 1: Parquet's file_row_number, a CSV's row in file order).
+    _landing_row, the data row from 1: Parquet's file_row_number, a CSV's row in file order). The
+    warehouse remembers the raw_dir it was built from (landing_check_raw_dir).
 -#}
 {% macro duckdb__register_landing_tables() %}
     {%- if execute -%}
         {%- set directory = landing_dir() -%}
+        {%- do landing_check_raw_dir(directory) -%}
         {%- set problems = [] -%}
         {%- for node in landing_source_nodes() -%}
             {%- set relation = landing_relation(node) -%}
@@ -97,6 +99,37 @@
     {%- set switch = landing_source_switches().get(node.source_name) -%}
     {{ return((separator ~ "or set " ~ switch ~ ": false if you have no " ~ node.source_name ~ " data") if switch else "") }}
 {%- endmacro %}
+
+{#-
+    The warehouse (the DuckDB file) remembers the raw_dir (its path, not its content) its tables were
+    built from, in <raw_schema>.token_ledger_landing_state. A run on another raw_dir without
+    --full-refresh would leave the incremental models holding the earlier directory's spans beside the
+    new ones: it stops with one line saying so. --full-refresh (or a new file) starts over and remembers
+    the new directory. Daily appends to the same directory stay incremental.
+-#}
+{% macro landing_check_raw_dir(directory) %}
+    {%- set schema = var('raw_schema') -%}
+    {%- set state = api.Relation.create(database=target.database, schema=schema, identifier='token_ledger_landing_state') -%}
+    {%- do run_query('create schema if not exists ' ~ state.without_identifier()) -%}
+    {#- the catalog, not adapter.get_relation: that would open a transaction the hook never commits -#}
+    {%- set found = run_query("select count(*) from duckdb_tables() where database_name = current_database()"
+        ~ " and schema_name = " ~ sql_string(schema) ~ " and table_name = 'token_ledger_landing_state'").columns[0].values()[0] > 0 -%}
+    {%- if found and not flags.FULL_REFRESH -%}
+        {%- set rows = run_query('select raw_dir from ' ~ state).rows -%}
+        {%- set built_from = rows[0][0] if rows | length > 0 else none -%}
+        {%- if built_from is not none and built_from != directory -%}
+            {%- set warehouse = run_query("select path from duckdb_databases() where database_name = current_database()").rows -%}
+            {{ exceptions.raise_compiler_error(
+                "this warehouse (" ~ (warehouse[0][0] if warehouse else target.database) ~ ") was built from raw_dir " ~ built_from ~ "; this run reads "
+                ~ directory ~ ". Add --full-refresh to rebuild it from the new directory (else its incremental "
+                ~ "models would mix both), or point DBT_DUCKDB_PATH at another file."
+            ) }}
+        {%- endif -%}
+        {%- if built_from is not none -%}{{ return('') }}{%- endif -%}
+    {%- endif -%}
+    {%- do run_query('create or replace table ' ~ state ~ ' as select ' ~ sql_string(directory)
+        ~ ' as raw_dir, current_timestamp as registered_at') -%}
+{% endmacro %}
 
 {% macro landing_file_exists(path) -%}
     {{ return(run_query("select count(*) from glob(" ~ sql_string(path) ~ ")").columns[0].values()[0] > 0) }}

@@ -1,6 +1,6 @@
-"""Adopting token_ledger on one's own data (issue 15), standalone: sources switched off, and reference data
-from one's own tables. Built on the money fixture (tests/fixtures/money); the package side, in a host
-project, is test_dbt_package.py.
+"""Adopting token_ledger on one's own data (issue 15), standalone: sources switched off, reference data
+from one's own tables, and a warehouse that remembers its landing directory. Built on the money fixture
+(tests/fixtures/money); the package side, in a host project, is test_dbt_package.py.
 """
 
 from __future__ import annotations
@@ -148,3 +148,32 @@ def test_reference_data_can_come_from_a_relation_instead_of_the_seed(switched_on
     names = {row["team_id"]: row["team_name"] for row in switched_on.query("select * from marts.dim_teams")}
     assert names["alpha"] == "Team Alpha (directory)"
     assert all(name.endswith("(directory)") for team, name in names.items() if team != "unassigned")
+
+
+# ---- the warehouse remembers its landing directory ----------------------------------------------------
+
+
+def test_another_raw_dir_stops_without_full_refresh_and_the_same_one_stays_incremental(tmp_path: Path) -> None:
+    first = landing_copy(tmp_path / "first")
+    second = landing_copy(tmp_path / "second")
+    build = tmp_path / "build"
+    only = ("--indirect-selection", "cautious")  # the seeds' tests that reach other seeds stay out
+
+    require_success(build_project(first, build, seeds_dir=SEEDS, select="+dim_teams", extra_args=only))
+    # a day later, more rows in the same directory: incremental, no question asked
+    with (first / "tickets.csv").open("a") as tickets:
+        tickets.write(TICKETS.splitlines()[1] + "\n")
+    require_success(build_project(first, build, seeds_dir=SEEDS, select="+dim_teams", fresh=False, extra_args=only))
+
+    switched = build_project(second, build, seeds_dir=SEEDS, select="+dim_teams", fresh=False, extra_args=only)
+    assert not switched.success
+    line = next(line for line in switched.output.splitlines() if "was built from raw_dir" in line)
+    assert str(first) in line and str(second) in line and "--full-refresh" in line
+    assert not [node for node in switched.nodes.values() if node.resource_type == "model"]
+    assert "Traceback" not in switched.output
+
+    refreshed = build_project(
+        second, build, seeds_dir=SEEDS, select="+dim_teams", fresh=False, extra_args=(*only, "--full-refresh")
+    )
+    require_success(refreshed)
+    assert refreshed.scalar("select raw_dir from raw.token_ledger_landing_state") == str(second)
