@@ -9,7 +9,7 @@
     over <raw_dir>/<identifier>.parquet or <raw_dir>/<identifier>.csv, so sources read the same relation
     name on every adapter. On a warehouse the loader (or the ingestion tool) fills the raw schema and this
     macro only checks that every listed column is there. Every problem of every table (a missing file,
-    relation or column) stops the run at once, one line each. Sources
+    relation or column, a file that is not comma-separated) stops the run at once, one line each. Sources
     switched off (landing_switches.sql) are skipped: they need no file. Nothing happens when the run
     selects no node of token_ledger (a host project building only its own models).
 -#}
@@ -78,9 +78,16 @@
                 {%- if '_landing_row' in present and '_landing_file' in present -%}
                     {%- set located = '*' ~ (' exclude (file_row_number)' if file.endswith('.parquet') else '') -%}
                 {%- endif -%}
-                {%- do problems.extend(landing_missing_columns(node, present, directory ~ '/' ~ file)) -%}
-                {%- do run_query('create or replace view ' ~ relation ~ ' as select ' ~ located ~ ' from ' ~ reader) -%}
-                {%- if file.endswith('.csv') and problems | length == 0 -%}{%- do landing_check_line_breaks(node, relation, file, present) -%}{%- endif -%}
+                {%- set delimiter = landing_wrong_delimiter(probe.column_names) if file.endswith('.csv') else none -%}
+                {%- if delimiter is not none -%}
+                    {%- do problems.append("landing table " ~ node.identifier ~ ": " ~ directory ~ "/" ~ file
+                        ~ " is separated by " ~ delimiter ~ ", not by commas (its header reads as one column); "
+                        ~ "write it comma-separated (docs/landing.md)") -%}
+                {%- else -%}
+                    {%- do problems.extend(landing_missing_columns(node, present, directory ~ '/' ~ file)) -%}
+                    {%- do run_query('create or replace view ' ~ relation ~ ' as select ' ~ located ~ ' from ' ~ reader) -%}
+                    {%- if file.endswith('.csv') and problems | length == 0 -%}{%- do landing_check_line_breaks(node, relation, file, present) -%}{%- endif -%}
+                {%- endif -%}
             {%- endif -%}
         {%- endfor -%}
         {%- do problems.extend(register_otlp_spans(directory)) -%}
@@ -98,6 +105,17 @@
 {% macro landing_switch_hint(node, separator=', ') -%}
     {%- set switch = landing_source_switches().get(node.source_name) -%}
     {{ return((separator ~ "or set " ~ switch ~ ": false if you have no " ~ node.source_name ~ " data") if switch else "") }}
+{%- endmacro %}
+
+{#- The delimiter a CSV really uses when the comma reading found a single column whose name holds
+    another one (a semicolon-separated export, as spreadsheet tools write in many locales), else none. -#}
+{% macro landing_wrong_delimiter(column_names) -%}
+    {%- if column_names | length == 1 -%}
+        {%- for delimiter, label in [(';', 'semicolons'), ('\t', 'tabs'), ('|', 'pipes')] -%}
+            {%- if delimiter in column_names[0] -%}{{ return(label) }}{%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ return(none) }}
 {%- endmacro %}
 
 {#-
@@ -214,6 +232,8 @@
     {%- endif -%}
 {% endmacro %}
 
+{#- The project directory of this run (--project-dir, else DBT_PROJECT_DIR, else where dbt started). In
+    a host project that installs token_ledger as a package, it is the host's. -#}
 {% macro project_root() %}
-    {{ return(env_var('DBT_PROJECT_DIR', flags.PROJECT_DIR or '.')) }}
+    {{ return(invocation_args_dict.get('project_dir') or env_var('DBT_PROJECT_DIR', '') or '.') }}
 {% endmacro %}
