@@ -855,10 +855,10 @@ VARIANTS: dict[str, tuple[Callable[[Path], None], str]] = {
     "missing optional column": (lambda landing: _drop_column(landing / "tickets.csv", "queue"), STOP_SELECT),
     "empty file": (lambda landing: (landing / "tickets.csv").write_bytes(b""), STOP_SELECT),
     "columns missing from two files": (
-        lambda landing: [
-            _drop_column(landing / "focus_charges.csv", column) for column in ("BilledCost", "BillingCurrency")
-        ]
-        + [_drop_column(landing / "invoices.csv", column) for column in ("subtotal", "issued_at")],
+        lambda landing: (
+            [_drop_column(landing / "focus_charges.csv", column) for column in ("BilledCost", "BillingCurrency")]
+            + [_drop_column(landing / "invoices.csv", column) for column in ("subtotal", "issued_at")]
+        ),
         STOP_SELECT,
     ),
     "semicolons": (

@@ -104,7 +104,6 @@ def test_upstream_relation_equals_duckdb(duck, spark, schema, name):
     assert not problems, "\n".join(problems)
 
 
-
 @pytest.mark.skipif(not FIXTURE_RUN, reason="the fixture's Spark build: make test-spark runs it on its own")
 def test_real_inputs_fixture_equals_duckdb(tmp_path_factory, spark):
     """The combined real-inputs fixture (real producers' OTLP files, through the loader's flattening) builds
