@@ -226,11 +226,27 @@
 {% macro landing_dir() %}
     {%- set configured = var('raw_dir') or 'data/demo' -%}
     {%- if configured.startswith('/') -%}
-        {{ return(configured.rstrip('/')) }}
+        {{ return(landing_normal_path(configured)) }}
     {%- else -%}
-        {{ return((project_root() ~ '/' ~ configured).rstrip('/')) }}
+        {{ return(landing_normal_path(project_root() ~ '/' ~ configured)) }}
     {%- endif -%}
 {% endmacro %}
+
+{#- A path made absolute (a relative one is relative to where dbt was started, PWD: dbt does not change
+    directory) with `.` and `..` resolved, so one directory always reads as one path (the warehouse
+    remembers it: landing_check_raw_dir). Symbolic links are kept as they are. -#}
+{% macro landing_normal_path(path) -%}
+    {%- set absolute = path if path.startswith('/') else env_var('PWD', '') ~ '/' ~ path -%}
+    {%- set parts = [] -%}
+    {%- for part in absolute.split('/') if part not in ('', '.') -%}
+        {%- if part == '..' -%}
+            {%- if parts | length > 0 -%}{%- do parts.pop() -%}{%- endif -%}
+        {%- else -%}
+            {%- do parts.append(part) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return('/' ~ parts | join('/')) }}
+{%- endmacro %}
 
 {#- The project directory of this run (--project-dir, else DBT_PROJECT_DIR, else where dbt started). In
     a host project that installs token_ledger as a package, it is the host's. -#}

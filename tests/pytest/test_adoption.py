@@ -241,3 +241,23 @@ def test_another_raw_dir_stops_without_full_refresh_and_the_same_one_stays_incre
     )
     require_success(refreshed)
     assert refreshed.scalar("select raw_dir from raw.token_ledger_landing_state") == str(second)
+
+
+def test_the_generated_data_of_another_seed_builds_in_a_warehouse_of_its_own(tmp_path: Path) -> None:
+    """The README's own recipe, `token-ledger generate --seed 7`, then a build on it: every model and test
+    passes (the money invariants among them). On the demo's warehouse the same build stops with one line
+    instead (test_another_raw_dir_stops_without_full_refresh_and_the_same_one_stays_incremental)."""
+    landing = tmp_path / "landing"
+    generated = subprocess.run(
+        [str(Path(sys.executable).parent / "token-ledger"), "generate", "--out", str(landing), "--seed", "7"]
+        + ["--scale", "0.5"],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert generated.returncode == 0, generated.stderr[-3000:]
+    build = build_project(landing, tmp_path / "build")
+    require_success(build)
+    assert build.node("assert_ledger_equals_billed_usd").status == "pass"
+    assert build.node("assert_end_to_end_spend_equals_billed").status == "pass"
