@@ -57,8 +57,8 @@ pytest: dev-venv demo
 
 lint: dev-venv
 	$(BIN)/sqlfluff lint models macros tests analyses
-	$(BIN)/ruff check token_ledger tests
-	$(BIN)/ruff format --check token_ledger tests
+	$(BIN)/ruff check token_ledger tests scripts
+	$(BIN)/ruff format --check token_ledger tests scripts
 
 # integration_tests/ is a host project that installs this one from its local path (dbt deps links it, no
 # network): its own schema names, FOCUS and contracts switched off, the demo data, token_ledger's tests.
