@@ -120,13 +120,14 @@
 
 {#-
     The warehouse (the DuckDB file) remembers the raw_dir (its path, not its content) its tables were
-    built from, in <raw_schema>.token_ledger_landing_state. A run on another raw_dir without
+    built from, in <target schema>.token_ledger_landing_state (main on DuckDB: beside, not among, the
+    landing views, which mirror the landing tables of a warehouse). A run on another raw_dir without
     --full-refresh would leave the incremental models holding the earlier directory's spans beside the
     new ones: it stops with one line saying so. --full-refresh (or a new file) starts over and remembers
     the new directory. Daily appends to the same directory stay incremental.
 -#}
 {% macro landing_check_raw_dir(directory) %}
-    {%- set schema = var('raw_schema') -%}
+    {%- set schema = target.schema -%}
     {%- set state = api.Relation.create(database=target.database, schema=schema, identifier='token_ledger_landing_state') -%}
     {%- do run_query('create schema if not exists ' ~ state.without_identifier()) -%}
     {#- the catalog, not adapter.get_relation: that would open a transaction the hook never commits -#}

@@ -209,7 +209,7 @@ def test_dbt_from_another_directory_opens_the_project_s_warehouse(tmp_path: Path
     assert (project / "target" / "token_ledger.duckdb").exists(), completed.stdout[-3000:]
     assert not (elsewhere / "target").exists()
     with duckdb.connect(str(project / "target" / "token_ledger.duckdb"), read_only=True) as connection:
-        assert connection.execute("select raw_dir from raw.token_ledger_landing_state").fetchone()[0] == str(
+        assert connection.execute("select raw_dir from main.token_ledger_landing_state").fetchone()[0] == str(
             project / "landing"
         )
 
@@ -240,7 +240,7 @@ def test_another_raw_dir_stops_without_full_refresh_and_the_same_one_stays_incre
         second, build, seeds_dir=SEEDS, select="+dim_teams", fresh=False, extra_args=(*only, "--full-refresh")
     )
     require_success(refreshed)
-    assert refreshed.scalar("select raw_dir from raw.token_ledger_landing_state") == str(second)
+    assert refreshed.scalar("select raw_dir from main.token_ledger_landing_state") == str(second)
 
 
 def test_the_generated_data_of_another_seed_builds_in_a_warehouse_of_its_own(tmp_path: Path) -> None:
