@@ -333,14 +333,18 @@
 {#-
     Marks every delivery but one of the same record as a duplicate, among the rows that passed the
     landing checks (a quarantined row is counted there, never here). keys: the record's identity;
-    order_by: which delivery wins (first in that order), ties broken by the row fingerprint.
+    order_by: which delivery wins (first in that order), ties broken by the row fingerprint. located: the
+    rows say where they landed (landing_file, landing_row, landing_span), and between identical
+    deliveries the first delivered wins, so every engine flags the same one (PostgreSQL's parallel plans
+    did not always, on the demo's spans).
 -#}
-{% macro landing_duplicate_flag(keys, order_by=none) -%}
+{% macro landing_duplicate_flag(keys, order_by=none, located=false) -%}
+    {%- set location = ', landing_file, landing_row, landing_span' if located else '' -%}
     (
         quarantine_reason is null
         and row_number() over (
             partition by quarantine_reason is null, {{ keys }}
-            order by {{ (order_by ~ ', ') if order_by else '' }}landing_row_hash
+            order by {{ (order_by ~ ', ') if order_by else '' }}landing_row_hash{{ location }}
         ) > 1
     )
 {%- endmacro %}

@@ -30,7 +30,7 @@ single_deliveries as (
 repeated_deliveries as (
     select
         *,
-        {{ landing_duplicate_flag('trace_id, span_id', 'end_time_unix_nano desc nulls last') }} as is_duplicate
+        {{ landing_duplicate_flag('trace_id, span_id', 'end_time_unix_nano desc nulls last', true) }} as is_duplicate
     from deliveries_to_rank
     where is_repeated_key
 ),
