@@ -2,7 +2,8 @@
 #   make build   install the runtime (requirements/runtime.lock) and the token_ledger package (editable,
 #                the `token-ledger` command), generate the demo landing data if absent, dbt build --full-refresh
 #   make test    the whole suite: dbt build (models + data tests + unit tests), pytest, sqlfluff, ruff
-#                (adds the development tools of requirements/dev.lock)
+#                (adds the development tools of requirements/dev.lock), and the integration project
+#                (integration_tests/: token_ledger installed as a package in a host project)
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -15,7 +16,7 @@ export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_DUCKDB_PATH ?= $(CURDIR)/target/token_ledger.duckdb
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: build test venv dev-venv lock demo dbt-build pytest lint clean
+.PHONY: build test venv dev-venv lock demo dbt-build pytest lint integration-test clean
 
 build: dbt-build
 
@@ -56,13 +57,21 @@ pytest: dev-venv demo
 
 lint: dev-venv
 	$(BIN)/sqlfluff lint models macros tests analyses
-	$(BIN)/ruff check token_ledger tests
-	$(BIN)/ruff format --check token_ledger tests
+	$(BIN)/ruff check token_ledger tests scripts
+	$(BIN)/ruff format --check token_ledger tests scripts
 
-test: dbt-build pytest lint
+# integration_tests/ is a host project that installs this one from its local path (dbt deps links it, no
+# network): its own schema names, FOCUS and contracts switched off, the demo data, token_ledger's tests.
+IT_DIR := $(CURDIR)/integration_tests
+IT_DBT := DBT_PROJECT_DIR=$(IT_DIR) DBT_PROFILES_DIR=$(IT_DIR) $(BIN)/dbt
+
+integration-test: venv demo
+	cd $(IT_DIR) && $(IT_DBT) deps && $(IT_DBT) build --full-refresh --fail-fast
+
+test: dbt-build pytest lint integration-test
 
 clean: postgres-stop
-	rm -rf target logs $(DEMO_DIR)
+	rm -rf target logs $(DEMO_DIR) $(IT_DIR)/target $(IT_DIR)/dbt_packages $(IT_DIR)/logs
 
 # ---- decisions: the CFO report and its browser (issue 8) ----------------------------------------
 #   make report     the CFO report, one self-contained HTML file (plotly.js inlined: opens offline)

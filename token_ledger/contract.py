@@ -1,6 +1,7 @@
 """The landing contract, read from the one place it is declared: the sources YAML.
 
-``models/staging/*/_*__sources.yml`` lists every landing table (its ``identifier``) and its columns in
+``models/staging/*/_*__sources.yml`` lists every landing table (its ``identifier``, a var whose default in
+``dbt_project.yml`` is the contract's name) and its columns in
 order, with ``meta``: ``required`` (a key: never empty), ``optional`` (the file may lack the column; the
 Admin APIs add some only when present), ``fallback`` (another spelling read in its place: one name or a
 list, e.g. FOCUS ``ProviderName``, ``x_InvoiceId``). The loader, the demo generator's writers and the
@@ -14,6 +15,7 @@ that registry for the Python (the generator, the landing cut, the extractors), a
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,7 +69,28 @@ class LandingTable:
         return {c.name.lower(): tuple(name.lower() for name in c.fallbacks) for c in self.columns if c.fallbacks}
 
 
-def _read(path: Path) -> list[tuple[str, list[Column], str | None, str | None, bool]]:
+IDENTIFIER_VAR = re.compile(r"^\{\{\s*var\('(?P<name>\w+)'\)\s*\}\}$")
+
+
+def _identifier(table: dict, project_vars: dict) -> str:
+    """A table's identifier: a name, or ``{{ var('<table>_identifier') }}`` (a host may rename the relation)
+    read as the var's default in dbt_project.yml, the landing contract's name."""
+    identifier = str(table.get("identifier") or table["name"])
+    reference = IDENTIFIER_VAR.match(identifier.strip())
+    if reference is None:
+        return identifier
+    if reference["name"] not in project_vars:
+        raise SystemExit(f"var {reference['name']} (identifier of {table['name']}) is not declared in dbt_project.yml")
+    return str(project_vars[reference["name"]])
+
+
+@functools.cache
+def _project_vars(root: Path) -> dict:
+    document = yaml.safe_load((root / "dbt_project.yml").read_text(encoding="utf-8")) or {}
+    return document.get("vars") or {}
+
+
+def _read(path: Path, project_vars: dict) -> list[tuple[str, list[Column], str | None, str | None, bool]]:
     document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     found = []
     for source in document.get("sources", []):
@@ -88,7 +111,7 @@ def _read(path: Path) -> list[tuple[str, list[Column], str | None, str | None, b
             meta = table.get("meta") or {}
             found.append(
                 (
-                    table.get("identifier") or table["name"],
+                    _identifier(table, project_vars),
                     columns,
                     meta.get("landing_directory"),
                     meta.get("may_be_absent_with"),
@@ -103,7 +126,7 @@ def _tables(root: Path) -> dict[str, LandingTable]:
     columns: dict[str, list[Column]] = {}
     meta: dict[str, tuple[str | None, str | None, bool]] = {}
     for path in sorted(root.glob(SOURCES_GLOB)):
-        for identifier, declared, directory, absent_with, may_be_absent in _read(path):
+        for identifier, declared, directory, absent_with, may_be_absent in _read(path, _project_vars(root)):
             columns.setdefault(identifier, []).extend(declared)
             meta[identifier] = (directory, absent_with, may_be_absent)
     if not columns:

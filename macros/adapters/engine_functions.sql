@@ -16,6 +16,10 @@
     1_000) and time zone names (Europe/Paris, PST).
 -#}
 {% macro create_engine_functions() %}
+    {#- nothing when the run selects no token_ledger node (macros/package/package.sql) -#}
+    {%- if not token_ledger_is_selected() -%}
+        {{ return('') }}
+    {%- endif -%}
     {{ return(adapter.dispatch('create_engine_functions', 'token_ledger')()) }}
 {% endmacro %}
 

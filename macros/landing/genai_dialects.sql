@@ -14,8 +14,8 @@
     Without the seed tables (parsing, a compile before `dbt seed`) it returns no keys.
 -#}
 {% macro genai_dialect() -%}
-    {%- set aliases_relation = ref('genai_attribute_aliases') -%}
-    {%- set values_relation = ref('genai_attribute_values') -%}
+    {%- set aliases_relation = reference_data('genai_attribute_aliases') -%}
+    {%- set values_relation = reference_data('genai_attribute_values') -%}
     {%- set dialect = {'span': [], 'resource': [], 'keys': {'span': [], 'resource': []}, 'values': {}} -%}
     {%- if not execute or load_relation(aliases_relation) is none -%}
         {{ return(dialect) }}

@@ -14,13 +14,17 @@
 
     The present columns come from the relation itself (adapter.get_columns_in_relation), so extra columns
     stay visible to the whole-row fingerprint (landing_row_hash). Without a relation (parsing, a unit
-    test, a compile before on-run-start) the declared columns are assumed present.
+    test, a compile before on-run-start) the declared columns are assumed present. A source switched off
+    (landing_switches.sql) reads as an empty relation of its declared columns: the raw table is not read.
 -#}
 {% macro landing_source(source_name, table_name) -%}
+    {#- source() even for a source switched off: the dependency stays in the graph (and a unit test's input) -#}
     {%- set relation = source(source_name, table_name) -%}
     {%- set node = landing_source_node(source_name, table_name) -%}
     {%- set present = landing_present_columns(relation, node) -%}
-    {%- if present is none -%}
+    {%- if landing_source_is_off(node) -%}
+        {{ landing_empty_select(node) }}
+    {%- elif present is none -%}
         {#- a unit test's fixture has the declared columns only: the landing location is unknown -#}
         select
             *,
@@ -75,6 +79,9 @@
     {%- if not execute or node.columns | length == 0 -%}
         {{ return(none) }}
     {%- endif -%}
+    {%- if landing_source_is_off(node) -%}
+        {{ return(landing_empty_columns(node)) }}
+    {%- endif -%}
     {%- set columns = adapter.get_columns_in_relation(relation) -%}
     {%- if columns | length == 0 -%}
         {{ return(none) }}
@@ -104,6 +111,9 @@
 {% macro landing_present_columns(relation, node) -%}
     {%- if not execute or node.columns | length == 0 -%}
         {{ return(none) }}
+    {%- endif -%}
+    {%- if landing_source_is_off(node) -%}
+        {{ return(landing_empty_columns(node) | map(attribute=1) | list) }}
     {%- endif -%}
     {%- set columns = adapter.get_columns_in_relation(relation) -%}
     {%- if columns | length == 0 -%}
@@ -174,4 +184,10 @@
     {%- endfor -%}
     {%- if parts | length == 0 -%}{%- do parts.append("''") -%}{%- endif -%}
     {{ dbt.hash(parts | join(" || '|' || ")) }}
+{%- endmacro %}
+
+{#- Whether a landing table (its source node) belongs to a source switched off. A unit test compiles
+    without the sources graph (no columns): it reads its mocked input whatever the switch says. -#}
+{% macro landing_source_is_off(node) -%}
+    {{ return(node.columns | length > 0 and not landing_source_enabled(node.source_name)) }}
 {%- endmacro %}

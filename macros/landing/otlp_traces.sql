@@ -38,13 +38,11 @@
     end
 {%- endmacro %}
 
-{#- Creates <schema>.otlp_spans over the OTLP files of `directory` (an empty view when there are none);
-    returns the problems found (none so far: unreadable lines are rows). -#}
-{% macro register_otlp_spans(directory, schema) -%}
-    {%- set node = none -%}
-    {%- for candidate in graph.sources.values() if candidate.package_name == project_name and candidate.meta.get('landing_directory') -%}
-        {%- set node = candidate -%}
-    {%- endfor -%}
+{#- Creates the otlp_spans view (source otel.otlp_spans, where its vars put it) over the OTLP files of
+    `directory` (an empty view when there are none); returns the problems found (none so far: unreadable
+    lines are rows). -#}
+{% macro register_otlp_spans(directory) -%}
+    {%- set node = landing_source_node('otel', 'otlp_spans') -%}
     {%- set files = otlp_trace_files(directory) -%}
     {%- set prefix = directory ~ '/' -%}
     {%- if files | length == 0 -%}
@@ -154,7 +152,9 @@
             from spans
         {%- endset -%}
     {%- endif -%}
-    {%- do run_query('create or replace view ' ~ schema ~ '.' ~ (node.identifier if node else 'otlp_spans') ~ ' as ' ~ body) -%}
+    {%- set relation = landing_relation(node) -%}
+    {%- do run_query('create schema if not exists ' ~ relation.without_identifier()) -%}
+    {%- do run_query('create or replace view ' ~ relation ~ ' as ' ~ body) -%}
     {{ return([]) }}
 {%- endmacro %}
 

@@ -320,7 +320,7 @@
     no column contract (no generic checks, an empty fingerprint), and tests the model's own logic. -#}
 {% macro landing_source_node(source_name, table_name) %}
     {%- if execute and 'sources' in graph -%}
-        {%- for node in graph.sources.values() -%}
+        {%- for node in graph.sources.values() if node.package_name == 'token_ledger' -%}
             {%- if node.source_name == source_name and node.name == table_name -%}
                 {{ return(node) }}
             {%- endif -%}
@@ -333,7 +333,8 @@
 {#-
     Marks every delivery but one of the same record as a duplicate, among the rows that passed the
     landing checks (a quarantined row is counted there, never here). keys: the record's identity;
-    order_by: which delivery wins (first in that order), ties broken by the row fingerprint.
+    order_by: which delivery wins (first in that order), ties broken by the row fingerprint (spans add
+    where they landed to order_by, so every engine keeps the same one of identical deliveries).
 -#}
 {% macro landing_duplicate_flag(keys, order_by=none) -%}
     (

@@ -4,12 +4,12 @@
     join_billing_owner emits the two lookups for a relation alias; billing_owner_team_id the choice.
 -#}
 {% macro join_billing_owner(alias) -%}
-    left join {{ ref('billing_accounts') }} as {{ alias }}_project_owner
+    left join {{ reference_data('billing_accounts') }} as {{ alias }}_project_owner
         on {{ alias }}.provider = {{ alias }}_project_owner.provider
         and {{ alias }}.billing_account_id = {{ alias }}_project_owner.billing_account_id
         and coalesce({{ alias }}.project_id, '') <> ''
         and {{ alias }}.project_id = coalesce({{ alias }}_project_owner.project_id, '')
-    left join {{ ref('billing_accounts') }} as {{ alias }}_account_owner
+    left join {{ reference_data('billing_accounts') }} as {{ alias }}_account_owner
         on {{ alias }}.provider = {{ alias }}_account_owner.provider
         and {{ alias }}.billing_account_id = {{ alias }}_account_owner.billing_account_id
         and coalesce({{ alias }}_account_owner.project_id, '') = ''

@@ -878,6 +878,13 @@ VARIANTS: dict[str, tuple[Callable[[Path], None], str]] = {
     "missing required column": (lambda landing: _drop_column(landing / "focus_charges.csv", "BilledCost"), STOP_SELECT),
     "missing optional column": (lambda landing: _drop_column(landing / "tickets.csv", "queue"), STOP_SELECT),
     "empty file": (lambda landing: (landing / "tickets.csv").write_bytes(b""), STOP_SELECT),
+    "columns missing from two files": (
+        lambda landing: (
+            [_drop_column(landing / "focus_charges.csv", column) for column in ("BilledCost", "BillingCurrency")]
+            + [_drop_column(landing / "invoices.csv", column) for column in ("subtotal", "issued_at")]
+        ),
+        STOP_SELECT,
+    ),
     "semicolons": (
         lambda landing: (landing / "tickets.csv").write_text(
             "\n".join(line.replace(",", ";") for line in [TICKETS_HEADER, _ticket("TK-1"), _ticket("TK-2")]) + "\n"
@@ -969,11 +976,25 @@ def test_empty_file_fails_naming_the_table(variants: dict[str, Build]) -> None:
     )
 
 
-def test_semicolon_delimited_file_fails_naming_table_and_column(variants: dict[str, Build]) -> None:
-    """Read with delim ',': the whole header is one column, so the first listed column is missing."""
+def test_every_missing_column_of_every_file_is_named_at_once(variants: dict[str, Build]) -> None:
+    """Two files, two missing columns each: one run names all four, one line each (no fix-and-rerun loop)."""
+    build = variants["columns missing from two files"]
     _assert_stops_before_any_model(
-        variants["semicolons"], "landing table tickets is missing column ticket_id", "tickets.csv"
+        build,
+        "4 problems",
+        "landing table focus_charges is missing column BilledCost",
+        "landing table focus_charges is missing column BillingCurrency",
+        "landing table invoices is missing column subtotal",
+        "landing table invoices is missing column issued_at",
     )
+
+
+def test_semicolon_delimited_file_fails_naming_the_delimiter(variants: dict[str, Build]) -> None:
+    """Read with delim ',': the whole header is one column. The message says so (the delimiter), not
+    that the first listed column is missing."""
+    build = variants["semicolons"]
+    _assert_stops_before_any_model(build, "landing table tickets", "tickets.csv is separated by semicolons")
+    assert "missing column" not in build.output
 
 
 def test_unclosed_quote_fails_naming_the_file(variants: dict[str, Build]) -> None:

@@ -383,6 +383,28 @@ def test_metricflow_untraced_share_equals_the_ledger(
             assert as_float(cell["untraced_share"]) == pytest.approx(row["share"], rel=1e-9, abs=1e-12)
 
 
+@pytest.mark.parametrize(
+    ("saved_query", "time_column"),
+    [
+        ("outcome_economics_monthly", "metric_time__month"),
+        ("spend_monthly_by_team", "metric_time__month"),
+        ("marginal_utility_weekly", "metric_time__week"),
+    ],
+)
+def test_saved_queries_have_no_undated_or_nan_rows_and_are_sorted(
+    project_copy: Path, metricflow_warehouse: Path, tmp_path: Path, saved_query: str, time_column: str
+) -> None:
+    """Open work items (no completion date) and quarantined ledger rows (no USD) used to come out as rows
+    with an empty date and NaN ratios, one per team; every row now has its period, and the rows come
+    sorted by period, then team."""
+    result = metricflow(project_copy, metricflow_warehouse, tmp_path / "saved.csv", "--saved-query", saved_query)
+    assert result
+    assert all(row[time_column] for row in result), [row for row in result if not row[time_column]]
+    assert not [row for row in result if "nan" in {value.lower() for value in row.values()}]
+    keys = [(row[time_column], row["team"]) for row in result]
+    assert keys == sorted(keys)
+
+
 def test_dbt_docs_generate_covers_the_decision_layer(project_copy: Path, tmp_path: Path) -> None:
     """`dbt docs generate` works; the catalog has the decision marts and the lineage ends in the exposures."""
     database = warehouse_copy(tmp_path)

@@ -22,6 +22,7 @@ import datetime as dt
 import json
 import math
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -63,17 +64,18 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     counts = landing_cut.cut_landing(DEMO_DIR, day_n, cutoff, billed_through - dt.timedelta(days=1))
 
     incremental_dir = root / "incremental"
-    first = build_project(day_n, incremental_dir, extra_args=BUILD_ARGS)
+    landing = arrive(day_n, root / "landing")
+    first = build_project(landing, incremental_dir, extra_args=BUILD_ARGS)
     require_success(first)
     with first.connect() as con:
         latest = con.execute("select max(span_date) from staging.base_otel__spans").fetchall()[0][0]
     # a crash mid-run (issue 16): the next day's run fails at a model in the middle of the per-call chain,
     # after the span deliveries, traces and calls of the window were replaced; the next run must repair it
     crashed = build_project(
-        DEMO_DIR, incremental_dir, extra_args=BUILD_ARGS, fresh=False, before_run=_inject_failure(CRASH_MODEL)
+        arrive(DEMO_DIR, landing), incremental_dir, extra_args=BUILD_ARGS, fresh=False, before_run=_inject_failure(CRASH_MODEL)
     )
     assert not crashed.success and crashed.node(CRASH_MODEL).status == "error", crashed.output[-2000:]
-    second = build_project(DEMO_DIR, incremental_dir, extra_args=BUILD_ARGS, fresh=False)
+    second = build_project(landing, incremental_dir, extra_args=BUILD_ARGS, fresh=False)
     require_success(second)
     full = build_project(DEMO_DIR, root / "full", extra_args=(*BUILD_ARGS, "--full-refresh"))
     require_success(full)
@@ -84,6 +86,7 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         "full": full,
         "latest_day_n": latest,
         "cut_counts": counts,
+        "day_n": day_n,
     }
 
 
@@ -100,6 +103,15 @@ def _inject_failure(model: str):
         path.write_text(path.read_text() + "\n{{ config(pre_hook=\"select error('injected failure')\") }}\n")
 
     return inject
+
+
+def arrive(delivered: Path, landing: Path) -> Path:
+    """The landing directory `landing` now holds what `delivered` holds: the next day's files arrive in
+    the same raw_dir (the warehouse remembers its raw_dir and stops on another one without --full-refresh)."""
+    if landing.exists():
+        shutil.rmtree(landing)
+    shutil.copytree(delivered, landing)
+    return landing
 
 
 def _relations(build: Build) -> list[tuple[str, str]]:
@@ -195,11 +207,11 @@ def test_a_window_too_short_for_the_bill_lag_is_caught(builds: dict[str, Any], t
     """The comparison has teeth: with lookback_days 0 the incremental run does not go back to the day
     whose bill arrived late, its calls keep no allocated cost, and the relations differ."""
     window = _demo_window()
-    day_n = builds["first"].landing_dir
+    landing = arrive(builds["day_n"], tmp_path / "landing")
     short = {"lookback_days": 0}
-    first = build_project(day_n, tmp_path, extra_args=BUILD_ARGS, extra_vars=short)
+    first = build_project(landing, tmp_path, extra_args=BUILD_ARGS, extra_vars=short)
     require_success(first)
-    second = build_project(DEMO_DIR, tmp_path, extra_args=BUILD_ARGS, extra_vars=short, fresh=False)
+    second = build_project(arrive(DEMO_DIR, landing), tmp_path, extra_args=BUILD_ARGS, extra_vars=short, fresh=False)
     full: Build = builds["full"]
     late_bill_day = dt.date.fromisoformat(window["billed_through"])
     query = "select sum(allocated_cost_usd) from intermediate.int_model_calls_costed where call_date = ?"

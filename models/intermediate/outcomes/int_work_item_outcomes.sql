@@ -17,11 +17,11 @@ runs as (
 ),
 
 bpo_rates as (
-    select * from {{ ref('bpo_rates') }}
+    select * from {{ reference_data('bpo_rates') }}
 ),
 
 labor_rates as (
-    select * from {{ ref('labor_rates') }}
+    select * from {{ reference_data('labor_rates') }}
 ),
 
 run_totals as (

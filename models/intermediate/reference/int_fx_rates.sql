@@ -3,7 +3,7 @@
 with
 
 fx_rates as (
-    select * from {{ ref('fx_rates') }}
+    select * from {{ reference_data('fx_rates') }}
 ),
 
 intervals as (

@@ -6,11 +6,11 @@
 with
 
 aliases as (
-    select * from {{ ref('model_aliases') }}
+    select * from {{ reference_data('model_aliases') }}
 ),
 
 prices as (
-    select * from {{ ref('model_prices') }}
+    select * from {{ reference_data('model_prices') }}
 ),
 
 canonical as (

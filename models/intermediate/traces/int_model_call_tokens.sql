@@ -25,7 +25,7 @@ calls as (
 ),
 
 prices as (
-    select * from {{ ref('model_prices') }}
+    select * from {{ reference_data('model_prices') }}
 ),
 
 by_type as (

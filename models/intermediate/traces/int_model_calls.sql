@@ -81,11 +81,11 @@ model_names as (
 ),
 
 services as (
-    select * from {{ ref('services') }}
+    select * from {{ reference_data('services') }}
 ),
 
 producers as (
-    select * from {{ ref('genai_producers') }}
+    select * from {{ reference_data('genai_producers') }}
 ),
 
 {# the scopes that instrument one provider only: a span of theirs that names nothing is that provider's #}

@@ -28,7 +28,7 @@ spans as (
 ),
 
 services as (
-    select * from {{ ref('services') }}
+    select * from {{ reference_data('services') }}
 ),
 
 roots as (

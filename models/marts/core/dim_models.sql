@@ -6,7 +6,7 @@
 with
 
 prices as (
-    select * from {{ ref('model_prices') }}
+    select * from {{ reference_data('model_prices') }}
 ),
 
 model_names as (

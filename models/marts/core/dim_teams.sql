@@ -3,11 +3,11 @@
 with
 
 teams as (
-    select * from {{ ref('teams') }}
+    select * from {{ reference_data('teams') }}
 ),
 
 services as (
-    select * from {{ ref('services') }}
+    select * from {{ reference_data('services') }}
 ),
 
 service_counts as (

@@ -21,7 +21,7 @@ ledger as (
 ),
 
 budgets as (
-    select * from {{ ref('budgets') }}
+    select * from {{ reference_data('budgets') }}
 ),
 
 as_of as (

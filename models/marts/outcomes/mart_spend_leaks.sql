@@ -30,11 +30,11 @@ work_items as (
 ),
 
 workflow_steps as (
-    select * from {{ ref('workflow_steps') }}
+    select * from {{ reference_data('workflow_steps') }}
 ),
 
 prices as (
-    select * from {{ ref('model_prices') }}
+    select * from {{ reference_data('model_prices') }}
 ),
 
 model_tiers as (

@@ -13,7 +13,8 @@
                 quarantine: ref('stg_openai__quarantined_rows')
                 landing_table: openai_costs
     Spans also arrive as OTLP JSON (otlp_raw, otlp_landing_table: counted where the engine reads those
-    files itself). Returns one row, with every count, when the counts do not reconcile.
+    files itself). Returns one row, with every count, when the counts do not reconcile. A source switched
+    off counts no raw row (its relation is not read, and need not exist).
 -#}
 {% test landing_rows_reconcile(model, base, raw, quarantine, landing_table, otlp_raw=none, otlp_landing_table=none) %}
 
@@ -21,7 +22,8 @@ with
 
 raw_rows as (
     select
-        (select count(*) from {{ raw }})
+        {#- a source switched off has no raw relation: its landing is empty (landing_switches.sql) #}
+        {% if landing_relation_enabled(raw) %}(select count(*) from {{ raw }}){% else %}0{% endif %}
         {%- if otlp_raw is not none and otlp_enabled() %}
         + (select count(*) from {{ otlp_raw }})
         {%- endif %}

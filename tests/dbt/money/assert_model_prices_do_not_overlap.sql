@@ -3,7 +3,7 @@
 with
 
 prices as (
-    select * from {{ ref('model_prices') }}
+    select * from {{ reference_data('model_prices') }}
 ),
 
 final as (

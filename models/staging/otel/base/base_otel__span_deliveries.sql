@@ -5,8 +5,8 @@
     pre_hook="{{ delete_window_dates('span_date') }}",
 ) }}
 
--- depends_on: {{ ref('genai_attribute_aliases') }}
--- depends_on: {{ ref('genai_attribute_values') }}
+-- depends_on: {{ reference_data('genai_attribute_aliases') }}
+-- depends_on: {{ reference_data('genai_attribute_values') }}
 
 {#-
     Every span delivery, typed, with its quarantine reason, and whether its key was delivered more than
