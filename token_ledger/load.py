@@ -6,7 +6,9 @@
 
 Each landing table of the sources YAML (token_ledger.contract: openai_costs, otel_spans, ...) is read
 from ``<landing>/<table>.parquet`` (preferred, as on DuckDB) or ``<table>.csv`` and replaces
-``<schema>.<table>`` in one transaction, with COPY (never row by row):
+``<schema>.<table>`` in one transaction, with COPY (never row by row). A source that is a directory of other
+files (``meta.landing_directory``: OTLP JSON under ``otlp_traces/``) is not loaded: DuckDB reads it as it
+is; flattening it into ``otel_spans`` for a warehouse is not done here yet.
 
 - every column is ``text``: staging parses and quarantines, exactly as it does on DuckDB, where CSV
   files are read with all_varchar;
@@ -40,7 +42,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from token_ledger.contract import LandingTable, landing_tables
+from token_ledger.contract import LandingTable, landing_files
 from token_ledger.paths import project_root
 
 PARQUET_BATCH_ROWS = 10_000
@@ -55,16 +57,17 @@ def landing_file(landing_dir: Path, identifier: str) -> Path | None:
 
 
 def warehouse_columns(table: LandingTable, file_columns: list[str], where: Path) -> list[str]:
-    """The raw table's column names, in file order: lower-cased, fallbacks renamed to the declared name."""
+    """The raw table's column names, in file order: lower-cased, the first fallback present renamed to the
+    declared name when the declared one is absent."""
     lowered = [name.strip().lower() for name in file_columns]
     duplicates = sorted({name for name in lowered if lowered.count(name) > 1})
     if duplicates:
         raise SystemExit(f"{where}: columns {', '.join(duplicates)} differ only in case")
-    renames = {
-        fallback: declared
-        for declared, fallback in table.fallbacks.items()
-        if declared not in lowered and fallback in lowered
-    }
+    renames = {}
+    for declared, fallbacks in table.fallbacks.items():
+        present = [fallback for fallback in fallbacks if fallback in lowered]
+        if declared not in lowered and present:
+            renames[present[0]] = declared  # the first spelling present; staging reads the others too
     return [renames.get(name, name) for name in lowered]
 
 
@@ -320,9 +323,9 @@ def run(args) -> int:
         raise SystemExit(f"token-ledger load: {landing_dir} is not a directory")
     started = time.monotonic()
     if args.target == "spark":
-        counts = load_spark(landing_dir, args.schema, landing_tables())
+        counts = load_spark(landing_dir, args.schema, landing_files())
     else:
-        counts = load_postgres(landing_dir, args.schema, args.dsn, landing_tables())
+        counts = load_postgres(landing_dir, args.schema, args.dsn, landing_files())
     for identifier, rows in counts.items():
         print(f"{args.schema}.{identifier}: {rows} rows")
     print(f"loaded {len(counts)} tables from {landing_dir} in {time.monotonic() - started:.1f}s")

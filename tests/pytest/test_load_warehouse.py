@@ -35,7 +35,7 @@ def test_every_landing_table_is_declared_once():
     }
     focus = tables["focus_charges"]
     assert "BilledCost" in focus.names  # declared with its case
-    assert focus.fallbacks == {"serviceprovidername": "providername"}  # the loader's lower-cased names
+    assert focus.fallbacks == {"serviceprovidername": ("providername",)}  # the loader's lower-cased names
 
 
 def test_columns_are_lower_cased_and_fallbacks_renamed():

@@ -25,32 +25,6 @@ from token_ledger.contract import landing_table
 
 STATE_FILE = ".token_ledger_state.json"
 
-# Optional columns the extractors write that the sources YAML does not declare yet: the landing contract is
-# getting them as `meta: {optional: true}` columns on main (issue 14). Until then they are added after the
-# declared ones (extra landing columns are allowed and ignored); once the YAML declares them this adds
-# nothing, and it is to be deleted.
-UNDECLARED_OPTIONAL = {
-    "openai_costs": ("quantity", "api_key_id", "extracted_at"),
-    "openai_usage": (
-        "input_cache_write_tokens",
-        "input_uncached_tokens",
-        "input_audio_tokens",
-        "output_audio_tokens",
-        "service_tier",
-        "api_key_id",
-        "extracted_at",
-    ),
-    "anthropic_costs": ("description", "context_window", "inference_geo", "extracted_at"),
-    "anthropic_usage": (
-        "organization_id",
-        "api_key_id",
-        "context_window",
-        "inference_geo",
-        "server_tool_use_web_search_requests",
-        "extracted_at",
-    ),
-}
-
 
 def cell(value: Any) -> str:
     """A JSON value as landing text: empty for null, true/false, numbers as the API wrote them."""
@@ -66,10 +40,8 @@ def cell(value: Any) -> str:
 
 
 def landing_columns(table: str) -> list[str]:
-    """What an extracted landing file holds: every column the sources YAML declares, optional ones included
-    (and, for now, UNDECLARED_OPTIONAL)."""
-    declared = landing_table(table).names
-    return declared + [column for column in UNDECLARED_OPTIONAL.get(table, ()) if column not in declared]
+    """What an extracted landing file holds: every column the sources YAML declares, optional ones included."""
+    return landing_table(table).names
 
 
 def read_rows(path: Path) -> list[dict[str, str]]:
