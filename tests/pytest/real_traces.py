@@ -14,7 +14,6 @@ import json
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from harness import fixture_dir
 
@@ -59,7 +58,7 @@ def returned_tokens(request: dict) -> dict[str, int]:
 class RealTraces:
     """One fixture: its spans, the mock's requests, and what the project should make of them."""
 
-    def __init__(self, name: str, reported: Callable[["RealTraces", dict], dict[str, int]] | None = None):
+    def __init__(self, name: str, reported: Callable[[RealTraces, dict], dict[str, int]] | None = None):
         self.directory = fixture_dir(name)
         self.spans = self._read_spans()
         self.requests = make_landing.requests(self.directory)
@@ -80,8 +79,15 @@ class RealTraces:
                                     a["key"]: next(iter(a["value"].values()), None) for a in span.get("attributes", [])
                                 }
                                 found.append(
-                                    Span(producer, scope["scope"].get("name"), span["spanId"], span["traceId"],
-                                         span["name"], int(span["startTimeUnixNano"]), attributes)
+                                    Span(
+                                        producer,
+                                        scope["scope"].get("name"),
+                                        span["spanId"],
+                                        span["traceId"],
+                                        span["name"],
+                                        int(span["startTimeUnixNano"]),
+                                        attributes,
+                                    )
                                 )
         return found
 
@@ -92,7 +98,9 @@ class RealTraces:
         """The run's work item: the producer's trace file names it <prefix>-<code>-<run>."""
         producer, run = request["label"].split("/")[:2]
         items = {
-            s.attributes["work_item.id"] for s in self.spans if s.producer == producer and "work_item.id" in s.attributes
+            s.attributes["work_item.id"]
+            for s in self.spans
+            if s.producer == producer and "work_item.id" in s.attributes
         }
         (item,) = [i for i in items if i.endswith(f"-{run}")]
         return item

@@ -47,7 +47,8 @@ def reported_tokens(fixture: RealTraces, request: dict) -> dict[str, int]:
         if producer in NO_COUNTS_ON_STREAM_WITHOUT_USAGE:
             return dict.fromkeys(TOKEN_TYPES, 0)
         (span,) = [  # openlit: its own estimate, read as it wrote it
-            s for s in fixture.spans
+            s
+            for s in fixture.spans
             if s.producer == producer and s.attributes.get("gen_ai.response.id") == request["response_id"]
         ]
         return {
@@ -156,7 +157,10 @@ def test_exclusive_producer_with_cache_below_input_is_read_by_its_producer(calls
     assert 0 < usage["cache_read_input_tokens"] < usage["input_tokens"]  # the case this test is for
     call = FIXTURE.match(calls, request)
     assert call["input_tokens_reading"] == "exclusive: producer"
-    assert (call["input_tokens"], call["cached_input_tokens"]) == (usage["input_tokens"], usage["cache_read_input_tokens"])
+    assert (call["input_tokens"], call["cached_input_tokens"]) == (
+        usage["input_tokens"],
+        usage["cache_read_input_tokens"],
+    )
 
 
 def test_failed_requests_are_errored_calls(calls):
@@ -175,10 +179,13 @@ def test_failed_requests_are_errored_calls(calls):
 
 def test_http_client_spans_are_not_calls(build: Build):
     assert any(s.name == "POST" for s in FIXTURE.spans), "the fixture has HTTP client spans"
-    assert build.scalar(
-        "select count(*) from intermediate.int_model_calls where span_id in"
-        " (select span_id from staging.stg_otel__spans where span_name = 'POST')"
-    ) == 0
+    assert (
+        build.scalar(
+            "select count(*) from intermediate.int_model_calls where span_id in"
+            " (select span_id from staging.stg_otel__spans where span_name = 'POST')"
+        )
+        == 0
+    )
 
 
 def test_every_call_has_its_step_and_run(calls):
