@@ -48,12 +48,13 @@ from token_ledger.paths import project_root
 PARQUET_BATCH_ROWS = 10_000
 
 
-def landing_file(landing_dir: Path, identifier: str) -> Path | None:
+def landing_file(landing_dir: Path, identifier: str) -> Path:
+    """``<table>.parquet`` (preferred, as on DuckDB) or ``<table>.csv``; stops the load when neither exists."""
     for suffix in (".parquet", ".csv"):
         candidate = landing_dir / f"{identifier}{suffix}"
         if candidate.is_file():
             return candidate
-    return None
+    raise SystemExit(f"landing table {identifier}: no file {identifier}.parquet or {identifier}.csv in {landing_dir}")
 
 
 def warehouse_columns(table: LandingTable, file_columns: list[str], where: Path) -> list[str]:
@@ -203,11 +204,6 @@ def load_postgres(landing_dir: Path, schema: str, dsn: str | None, tables: list[
             cursor.execute(f"create schema if not exists {quote_identifier(schema)}")
             for table in tables:
                 path = landing_file(landing_dir, table.identifier)
-                if path is None:
-                    raise SystemExit(
-                        f"landing table {table.identifier}: no file {table.identifier}.parquet or"
-                        f" {table.identifier}.csv in {landing_dir}"
-                    )
                 if path.suffix == ".parquet":
                     file_columns = pq.ParquetFile(path).schema_arrow.names
                 else:
@@ -282,11 +278,6 @@ def load_spark(landing_dir: Path, schema: str, tables: list[LandingTable]) -> di
         session.sql(f"create database if not exists `{schema}`")
         for table in tables:
             path = landing_file(landing_dir, table.identifier)
-            if path is None:
-                raise SystemExit(
-                    f"landing table {table.identifier}: no file {table.identifier}.parquet or"
-                    f" {table.identifier}.csv in {landing_dir}"
-                )
             if path.suffix == ".parquet":
                 names = warehouse_columns(table, pq.ParquetFile(path).schema_arrow.names, path)
                 csv_path = staging / f"{table.identifier}.csv"

@@ -105,3 +105,11 @@ def test_parquet_values_are_spelled_as_duckdb_casts_them(tmp_path):
     # CSV has no NULL/empty distinction in a COPY: staging treats both alike (landing_text)
     expected = [[value if value != "" else None for value in row] for row in expected]
     assert loaded == expected
+
+
+def test_a_missing_landing_file_is_named(tmp_path):
+    with pytest.raises(SystemExit, match="landing table x: no file x.parquet or x.csv in"):
+        load_warehouse.landing_file(tmp_path, "x")
+    (tmp_path / "x.csv").write_text("a\n")
+    (tmp_path / "x.parquet").write_bytes(b"")
+    assert load_warehouse.landing_file(tmp_path, "x").name == "x.parquet"  # preferred, as on DuckDB
