@@ -154,7 +154,7 @@ class Generator(RunsMixin, TrafficMixin, OutcomesMixin, BillsMixin, InvoicesMixi
             "missing_span_id",
             "negative_tokens",
             "negative_tokens",
-            "cache_exceeds",
+            "negative_cache_tokens",
             *CDC_DEFECTS,
         ]
         for i, what in enumerate(fixed):
