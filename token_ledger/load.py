@@ -10,21 +10,24 @@ from ``<landing>/<table>.parquet`` (preferred, as on DuckDB) or ``<table>.csv`` 
 files (``meta.landing_directory``: OTLP JSON under ``otlp_traces/``) is not loaded: DuckDB reads it as it
 is; flattening it into ``otel_spans`` for a warehouse is not done here yet.
 
-- every column is ``text``: staging parses and quarantines, exactly as it does on DuckDB, where CSV
-  files are read with all_varchar;
+- every column of the file is ``text``: staging parses and quarantines, exactly as it does on DuckDB,
+  where CSV files are read with all_varchar;
+- ``_landing_row`` (bigint) and ``_landing_file`` come first, as on DuckDB's raw views: the row's number
+  in its file (from 1) and the file's name, so quarantine and duplicates name where a row came from;
 - column names are lower-cased (the FOCUS sources declare mixed-case names such as BilledCost; an
   unquoted identifier folds to lower case on PostgreSQL, so the models read them unchanged);
 - a column present only under its older spelling (``meta.fallback`` in the sources YAML, e.g. FOCUS
   ProviderName for ServiceProviderName) is loaded under the declared name;
-- a CSV file streams to COPY as it is (header row, comma, RFC 4180 quotes); a Parquet file is read
-  with pyarrow batch by batch, each column turned into text as DuckDB's cast to VARCHAR spells it
-  (so a row's fingerprint is the same on both engines), written as CSV into the COPY stream.
+- a CSV file is streamed record by record (csv module: header row, comma, RFC 4180 quotes) with the
+  location columns in front; a Parquet file is read with pyarrow batch by batch, each column turned into
+  text as DuckDB's cast to VARCHAR spells it (so a row's fingerprint is the same on both engines),
+  written as CSV into the COPY stream.
 
 Connection: the same environment variables as the ``postgres`` target of profiles.yml
 (DBT_POSTGRES_HOST, _PORT, _USER, _PASSWORD, _DBNAME, _SSLMODE), or ``--dsn``. On Spark, a local
 session configured as the ``spark`` target (DBT_SPARK_HOME: warehouse and metastore, default
-<project>/target/spark); each table is read with Spark's CSV reader (a Parquet file through the same
-text conversion first) and saved as a Parquet table, every column a string.
+<project>/target/spark); each table goes through the same CSV stream into a staging file, is read with
+Spark's CSV reader and saved as a Parquet table, every column a string.
 """
 
 from __future__ import annotations
@@ -46,6 +49,10 @@ from token_ledger.contract import LandingTable, landing_files
 from token_ledger.paths import project_root
 
 PARQUET_BATCH_ROWS = 10_000
+# Where each row is in the landing, as DuckDB's raw views carry it (register_landing_tables): the file,
+# relative to the landing directory, and the data row from 1.
+LOCATION_COLUMNS = ("_landing_row", "_landing_file")
+LOCATION_TYPES = {"_landing_row": "bigint"}  # as on DuckDB; every other raw column is text
 
 
 def landing_file(landing_dir: Path, identifier: str) -> Path:
@@ -123,28 +130,51 @@ def column_as_text(column: pa.ChunkedArray | pa.Array) -> pa.Array:
     return pa.array([_python_to_text(value) for value in column.to_pylist()], type=pa.string())
 
 
-class ParquetCsvStream(io.RawIOBase):
-    """A file-like CSV stream (header row first) over a Parquet file, read batch by batch."""
+def parquet_csv_chunks(path: Path, names: list[str], located: str | None = None) -> Iterator[bytes]:
+    """A Parquet file as CSV (header row first), batch by batch; ``located``: the two location columns first."""
+    parquet = pq.ParquetFile(path)
+    header = [*LOCATION_COLUMNS, *names] if located else names
+    first, row = True, 1
+    for batch in parquet.iter_batches(batch_size=PARQUET_BATCH_ROWS):
+        arrays = [column_as_text(batch.column(i)) for i in range(batch.num_columns)]
+        if located:
+            numbers = pa.array([str(n) for n in range(row, row + batch.num_rows)], type=pa.string())
+            arrays = [numbers, pa.array([located] * batch.num_rows, type=pa.string()), *arrays]
+            row += batch.num_rows
+        sink = io.BytesIO()
+        text_batch = pa.RecordBatch.from_arrays(arrays, names=header)
+        pacsv.write_csv(text_batch, sink, write_options=pacsv.WriteOptions(include_header=first))
+        first = False
+        yield sink.getvalue()
+    if first:  # an empty file: the header alone
+        yield (",".join(f'"{name}"' for name in header) + "\n").encode()
 
-    def __init__(self, path: Path, names: list[str]) -> None:
-        self._names = names
-        self._chunks = self._generate(path)
+
+def csv_csv_chunks(path: Path, names: list[str], located: str) -> Iterator[bytes]:
+    """A landing CSV again, its header replaced by ``names`` and the two location columns first (the row
+    is the record's number in file order, from 1, as DuckDB's raw view numbers it)."""
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle)
+        next(reader, None)
+        sink = io.StringIO()
+        writer = csv.writer(sink, lineterminator="\n")
+        writer.writerow([*LOCATION_COLUMNS, *names])
+        for number, record in enumerate(reader, start=1):
+            writer.writerow([number, located, *record])
+            if sink.tell() > 1 << 20:
+                yield sink.getvalue().encode()
+                sink.seek(0)
+                sink.truncate()
+        yield sink.getvalue().encode()
+
+
+class ChunkStream(io.RawIOBase):
+    """A file-like stream over byte chunks (COPY and Spark's staging read it like a file)."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = chunks
         self._buffer = b""
         self._offset = 0
-
-    def _generate(self, path: Path) -> Iterator[bytes]:
-        parquet = pq.ParquetFile(path)
-        first = True
-        for batch in parquet.iter_batches(batch_size=PARQUET_BATCH_ROWS):
-            text_batch = pa.RecordBatch.from_arrays(
-                [column_as_text(batch.column(i)) for i in range(batch.num_columns)], names=self._names
-            )
-            sink = io.BytesIO()
-            pacsv.write_csv(text_batch, sink, write_options=pacsv.WriteOptions(include_header=first))
-            first = False
-            yield sink.getvalue()
-        if first:  # an empty file: the header alone
-            yield (",".join(f'"{name}"' for name in self._names) + "\n").encode()
 
     def readable(self) -> bool:
         return True
@@ -165,6 +195,24 @@ class ParquetCsvStream(io.RawIOBase):
                 wanted -= end - self._offset
             self._offset = end
         return b"".join(parts)
+
+
+class ParquetCsvStream(ChunkStream):
+    """A file-like CSV stream (header row first) over a Parquet file, read batch by batch."""
+
+    def __init__(self, path: Path, names: list[str], located: str | None = None) -> None:
+        super().__init__(parquet_csv_chunks(path, names, located))
+
+
+def located_stream(path: Path, names: list[str]) -> ChunkStream:
+    """The landing file as CSV with where each row is in it (LOCATION_COLUMNS first), whatever its format."""
+    if path.suffix == ".parquet":
+        return ParquetCsvStream(path, names, path.name)
+    return ChunkStream(csv_csv_chunks(path, names, path.name))
+
+
+def file_columns(path: Path) -> list[str]:
+    return pq.ParquetFile(path).schema_arrow.names if path.suffix == ".parquet" else csv_header(path)
 
 
 def csv_header(path: Path) -> list[str]:
@@ -204,25 +252,16 @@ def load_postgres(landing_dir: Path, schema: str, dsn: str | None, tables: list[
             cursor.execute(f"create schema if not exists {quote_identifier(schema)}")
             for table in tables:
                 path = landing_file(landing_dir, table.identifier)
-                if path.suffix == ".parquet":
-                    file_columns = pq.ParquetFile(path).schema_arrow.names
-                else:
-                    file_columns = csv_header(path)
-                names = warehouse_columns(table, file_columns, path)
+                names = [*LOCATION_COLUMNS, *warehouse_columns(table, file_columns(path), path)]
                 target = f"{quote_identifier(schema)}.{quote_identifier(table.identifier)}"
                 cursor.execute(f"drop table if exists {target} cascade")
-                cursor.execute(
-                    f"create table {target} ({', '.join(f'{quote_identifier(name)} text' for name in names)})"
-                )
+                typed = [f"{quote_identifier(name)} {LOCATION_TYPES.get(name, 'text')}" for name in names]
+                cursor.execute(f"create table {target} ({', '.join(typed)})")
                 copy = (
                     f"copy {target} ({', '.join(quote_identifier(name) for name in names)})"
                     " from stdin with (format csv, header true, encoding 'UTF8')"
                 )
-                if path.suffix == ".parquet":
-                    cursor.copy_expert(copy, ParquetCsvStream(path, names))
-                else:
-                    with path.open("rb") as handle:
-                        cursor.copy_expert(copy, handle)
+                cursor.copy_expert(copy, located_stream(path, names[len(LOCATION_COLUMNS) :]))
                 cursor.execute(f"analyze {target}")
                 cursor.execute(f"select count(*) from {target}")
                 counts[table.identifier] = cursor.fetchone()[0]
@@ -278,16 +317,12 @@ def load_spark(landing_dir: Path, schema: str, tables: list[LandingTable]) -> di
         session.sql(f"create database if not exists `{schema}`")
         for table in tables:
             path = landing_file(landing_dir, table.identifier)
-            if path.suffix == ".parquet":
-                names = warehouse_columns(table, pq.ParquetFile(path).schema_arrow.names, path)
-                csv_path = staging / f"{table.identifier}.csv"
-                stream = ParquetCsvStream(path, names)
-                with csv_path.open("wb") as handle:
-                    while chunk := stream.read(1 << 20):
-                        handle.write(chunk)
-            else:
-                names = warehouse_columns(table, csv_header(path), path)
-                csv_path = path
+            names = [*LOCATION_COLUMNS, *warehouse_columns(table, file_columns(path), path)]
+            csv_path = staging / f"{table.identifier}.csv"
+            stream = located_stream(path, names[len(LOCATION_COLUMNS) :])
+            with csv_path.open("wb") as handle:
+                while chunk := stream.read(1 << 20):
+                    handle.write(chunk)
             frame = session.read.csv(
                 str(csv_path),
                 header=True,
@@ -298,6 +333,7 @@ def load_spark(landing_dir: Path, schema: str, tables: list[LandingTable]) -> di
                 encoding="UTF-8",
                 mode="FAILFAST",
             ).toDF(*names)
+            frame = frame.withColumn("_landing_row", frame["_landing_row"].cast(LOCATION_TYPES["_landing_row"]))
             target = f"`{schema}`.`{table.identifier}`"
             session.sql(f"drop table if exists {target}")
             frame.write.mode("overwrite").format("parquet").saveAsTable(target)

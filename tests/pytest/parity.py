@@ -20,6 +20,8 @@ from typing import Any
 
 import duckdb
 
+from token_ledger.contract import landing_tables
+
 ABS_TOLERANCE = 1e-9
 REL_TOLERANCE = 1e-12
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -121,6 +123,11 @@ def duckdb_relations(schema: str, enabled: bool) -> list[str]:
     module runs (``enabled``), since the file may be another build's, locked."""
     if not enabled or not DUCKDB_PATH.exists():
         return []
+    # a source read from a directory (OTLP JSON: meta.landing_directory) is DuckDB's reading of those files;
+    # the loader fills the other engines' raw schema from the landing files only
+    directories = (
+        {table.identifier for table in landing_tables() if not table.is_file} if schema == RAW_SCHEMA else set()
+    )
     connection = duckdb.connect(str(DUCKDB_PATH), read_only=True)
     try:
         return [
@@ -128,6 +135,7 @@ def duckdb_relations(schema: str, enabled: bool) -> list[str]:
             for (name,) in connection.execute(
                 "select table_name from information_schema.tables where table_schema = ? order by 1", [schema]
             ).fetchall()
+            if name not in directories
         ]
     finally:
         connection.close()

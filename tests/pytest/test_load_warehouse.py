@@ -113,3 +113,22 @@ def test_a_missing_landing_file_is_named(tmp_path):
     (tmp_path / "x.csv").write_text("a\n")
     (tmp_path / "x.parquet").write_bytes(b"")
     assert load_warehouse.landing_file(tmp_path, "x").name == "x.parquet"  # preferred, as on DuckDB
+
+
+def test_rows_carry_where_they_are_as_duckdbs_raw_views_do(tmp_path):
+    """_landing_row and _landing_file first, numbered as register_landing_tables numbers them on DuckDB:
+    Parquet's file_row_number + 1, a CSV's record in file order (a quoted line break is one record)."""
+    (tmp_path / "t.csv").write_text('a,b\n1,"two\nlines"\n,3\n4,\n')
+    pq.write_table(pa.table({"a": ["x", None, "z"], "b": [1, 2, None]}), tmp_path / "u.parquet", row_group_size=2)
+    connection = duckdb.connect()
+    readers = {
+        "t.csv": f"select row_number() over (), 't.csv', * from read_csv('{tmp_path / 't.csv'}', all_varchar = true)",
+        "u.parquet": f"select file_row_number + 1, 'u.parquet', * exclude (file_row_number)"
+        f" from read_parquet('{tmp_path / 'u.parquet'}', file_row_number = true)",
+    }
+    for name, sql in readers.items():
+        stream = load_warehouse.located_stream(tmp_path / name, ["a", "b"])
+        rows = list(csv.reader(io.StringIO(stream.read().decode(), newline="")))
+        assert rows[0] == ["_landing_row", "_landing_file", "a", "b"]
+        expected = [["" if v is None else str(v) for v in row] for row in connection.execute(sql).fetchall()]
+        assert rows[1:] == expected, name

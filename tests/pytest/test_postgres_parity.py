@@ -61,7 +61,9 @@ def read_postgres(connection, schema: str, name: str) -> Relation:
     with connection.cursor() as cursor:
         if schema == RAW_SCHEMA:
             cursor.execute(f'select * from "{schema}"."{name}" limit 0')
-            selected = ", ".join(f'nullif("{item.name}", \'\') as "{item.name}"' for item in cursor.description)
+            selected = ", ".join(
+                f'nullif(cast("{item.name}" as text), \'\') as "{item.name}"' for item in cursor.description
+            )
             cursor.execute(f'select {selected} from "{schema}"."{name}"')
         else:
             cursor.execute(f'select * from "{schema}"."{name}"')

@@ -58,7 +58,7 @@ def read_spark(session, schema: str, name: str) -> Relation:
     fields = frame.schema.fields
     columns = [field.name.lower() for field in fields]
     if schema == RAW_SCHEMA:
-        frame = frame.selectExpr(*[f"nullif(`{field.name}`, '') as `{field.name}`" for field in fields])
+        frame = frame.selectExpr(*[f"nullif(cast(`{field.name}` as string), '') as `{field.name}`" for field in fields])
         return Relation(columns, [False] * len(columns), [tuple(row) for row in frame.collect()])
     is_float = [field.dataType.typeName() in ("double", "float") for field in fields]
     return Relation(columns, is_float, [tuple(row) for row in frame.collect()])
