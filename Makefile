@@ -137,10 +137,13 @@ bench: venv
 # ---- Apache Spark: the same project on a distributed engine ------------------------------------------
 #   make test-spark      demo data loaded into a local Spark warehouse (target/spark: Parquet tables, Derby
 #                        metastore), dbt build --target spark (dbt-spark, method: session, local[2]), then
-#                        every mart compared row for row with the DuckDB build. Needs Java 17.
+#                        every mart compared row for row with the DuckDB build; then the same for the
+#                        real-inputs fixture (its own warehouse, target/spark-fixtures). Needs Java 17.
 SPARK_LOCAL := DBT_SPARK_HOME=$(CURDIR)/target/spark
+REAL_INPUTS := $(CURDIR)/tests/fixtures/real_traces/landing
+SPARK_FIXTURE := DBT_SPARK_HOME=$(CURDIR)/target/spark-fixtures
 
-.PHONY: spark-venv spark-load spark-build test-spark
+.PHONY: spark-venv spark-load spark-build spark-fixture-build test-spark
 
 spark-venv: $(VENV)/.installed-spark
 
@@ -155,5 +158,10 @@ spark-load: spark-venv demo
 spark-build: spark-load
 	$(SPARK_LOCAL) $(BIN)/dbt build --target spark --full-refresh --fail-fast --target-path target/spark-dbt
 
-test-spark: dbt-build dev-venv spark-build
+spark-fixture-build: spark-venv
+	$(SPARK_FIXTURE) $(BIN)/token-ledger load --target spark --landing $(REAL_INPUTS)
+	$(SPARK_FIXTURE) $(BIN)/dbt build --target spark --full-refresh --fail-fast --target-path target/spark-fixtures-dbt
+
+test-spark: dbt-build dev-venv spark-build spark-fixture-build
 	$(SPARK_LOCAL) TOKEN_LEDGER_SPARK_BUILD=1 $(BIN)/pytest tests/pytest/test_spark_parity.py
+	$(SPARK_FIXTURE) TOKEN_LEDGER_SPARK_BUILD=1 TOKEN_LEDGER_SPARK_FIXTURE=1 $(BIN)/pytest tests/pytest/test_spark_parity.py

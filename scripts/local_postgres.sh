@@ -150,10 +150,13 @@ select format('create role %I login password %L', :'role', :'password')
 where not exists (select from pg_roles where rolname = :'role') \gexec
 select format('alter role %I password %L', :'role', :'password') \gexec
 SQL
-    psql_admin -v role="$ROLE" -v dbname="$DBNAME" <<'SQL'
+    # the project's database, and one for the parity tests' fixture builds (real-input fixtures)
+    for database in "$DBNAME" "${DBNAME}_fixtures"; do
+        psql_admin -v role="$ROLE" -v dbname="$database" <<'SQL'
 select format('create database %I owner %I', :'dbname', :'role')
 where not exists (select from pg_database where datname = :'dbname') \gexec
 SQL
+    done
     say "ready: postgresql://$ROLE@127.0.0.1:$PORT/$DBNAME (password in $PASSWORD_FILE)"
 }
 

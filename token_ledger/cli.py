@@ -54,7 +54,12 @@ def _add_load(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--landing", required=True, type=Path, help="directory of <table>.csv / <table>.parquet")
     parser.add_argument("--schema", default=os.environ.get("TOKEN_LEDGER_RAW_SCHEMA", "raw"))
     parser.add_argument("--target", choices=["postgres", "spark"], default="postgres")
-    parser.add_argument("--dsn", default=None, help="libpq connection string (default: DBT_POSTGRES_* variables)")
+    parser.add_argument(
+        "--dsn",
+        default=None,
+        help="libpq connection string without the password (default: DBT_POSTGRES_* variables); the password"
+        " comes from DBT_POSTGRES_PASSWORD or DBT_POSTGRES_PASSWORD_FILE",
+    )
 
 
 def _add_report(sub: argparse._SubParsersAction) -> None:

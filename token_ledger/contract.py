@@ -2,8 +2,8 @@
 
 ``models/staging/*/_*__sources.yml`` lists every landing table (its ``identifier``) and its columns in
 order, with ``meta``: ``required`` (a key: never empty), ``optional`` (the file may lack the column; the
-Admin APIs add some only when present), ``fallback`` (another spelling read in its place: a name or a list,
-e.g. FOCUS ``ProviderName``). The loader, the demo generator's writers and the extractors take their column lists
+Admin APIs add some only when present), ``fallback`` (an older spelling read in its place, e.g. FOCUS
+``ProviderName``). The loader, the demo generator's writers and the extractors take their column lists
 from here, so a column added to the YAML reaches all of them.
 """
 
@@ -28,7 +28,7 @@ class Column:
     data_type: str | None = None
     required: bool = False  # a key: the row is quarantined without it
     optional: bool = False  # the file may lack the column
-    fallbacks: tuple[str, ...] = ()  # other spellings read when the declared one is absent, in order
+    fallback: str | None = None  # older spelling read when the declared one is absent
 
 
 @dataclass(frozen=True)
@@ -37,13 +37,10 @@ class LandingTable:
 
     identifier: str
     columns: tuple[Column, ...] = field(default_factory=tuple)
-    # meta.landing_directory: not a file but a directory read on DuckDB (OTLP JSON under otlp_traces/)
+    # a directory of files read as they are (meta.landing_directory: otlp_traces), not a table of its own
     directory: str | None = None
-
-    @property
-    def is_file(self) -> bool:
-        """A landing file of its own (``<table>.csv`` / ``.parquet``), not a directory of other files."""
-        return self.directory is None
+    # the table may be absent when that directory holds files (meta.may_be_absent_with)
+    may_be_absent_with: str | None = None
 
     @property
     def names(self) -> list[str]:
@@ -60,12 +57,12 @@ class LandingTable:
         return [column.name for column in self.columns if column.optional]
 
     @property
-    def fallbacks(self) -> dict[str, tuple[str, ...]]:
-        """Declared column (lower case) -> its other spellings (lower case), in the declared order."""
-        return {c.name.lower(): tuple(f.lower() for f in c.fallbacks) for c in self.columns if c.fallbacks}
+    def fallbacks(self) -> dict[str, str]:
+        """Declared column (lower case) -> older spelling (lower case)."""
+        return {c.name.lower(): c.fallback.lower() for c in self.columns if c.fallback}
 
 
-def _read(path: Path) -> list[tuple[str, list[Column], str | None]]:
+def _read(path: Path) -> list[tuple[str, list[Column], str | None, str | None]]:
     document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     found = []
     for source in document.get("sources", []):
@@ -73,42 +70,44 @@ def _read(path: Path) -> list[tuple[str, list[Column], str | None]]:
             columns = []
             for column in table.get("columns", []):
                 meta = column.get("meta") or {}
-                fallback = meta.get("fallback") or ()
                 columns.append(
                     Column(
                         name=column["name"],
                         data_type=column.get("data_type"),
                         required=bool(meta.get("required")),
                         optional=bool(meta.get("optional")),
-                        fallbacks=(fallback,) if isinstance(fallback, str) else tuple(fallback),
+                        fallback=meta.get("fallback"),
                     )
                 )
-            directory = (table.get("meta") or {}).get("landing_directory")
-            found.append((table.get("identifier") or table["name"], columns, directory))
+            meta = table.get("meta") or {}
+            found.append(
+                (
+                    table.get("identifier") or table["name"],
+                    columns,
+                    meta.get("landing_directory"),
+                    meta.get("may_be_absent_with"),
+                )
+            )
     return found
 
 
 @functools.cache
 def _tables(root: Path) -> dict[str, LandingTable]:
     columns: dict[str, list[Column]] = {}
-    directories: dict[str, str | None] = {}
+    meta: dict[str, tuple[str | None, str | None]] = {}
     for path in sorted(root.glob(SOURCES_GLOB)):
-        for identifier, declared, directory in _read(path):
+        for identifier, declared, directory, absent_with in _read(path):
             columns.setdefault(identifier, []).extend(declared)
-            directories[identifier] = directories.get(identifier) or directory
+            meta[identifier] = (directory, absent_with)
     if not columns:
         raise SystemExit(f"no landing tables declared in {root / SOURCES_GLOB}")
-    return {name: LandingTable(name, tuple(columns[name]), directories[name]) for name in sorted(columns)}
+    return {name: LandingTable(name, tuple(columns[name]), *meta[name]) for name in sorted(columns)}
 
 
 def landing_tables(root: Path | None = None) -> list[LandingTable]:
-    """Every landing table the project's sources declare, sorted by identifier."""
-    return list(_tables((root or project_root()).resolve()).values())
-
-
-def landing_files(root: Path | None = None) -> list[LandingTable]:
-    """The landing tables that are files of their own (``<table>.csv`` or ``.parquet``), sorted by identifier."""
-    return [table for table in landing_tables(root) if table.is_file]
+    """Every landing table the project's sources declare, sorted by identifier (not the directories
+    read as they are, such as otlp_traces/: see ``directory``)."""
+    return [t for t in _tables((root or project_root()).resolve()).values() if t.directory is None]
 
 
 def landing_table(identifier: str, root: Path | None = None) -> LandingTable:

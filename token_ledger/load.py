@@ -6,28 +6,29 @@
 
 Each landing table of the sources YAML (token_ledger.contract: openai_costs, otel_spans, ...) is read
 from ``<landing>/<table>.parquet`` (preferred, as on DuckDB) or ``<table>.csv`` and replaces
-``<schema>.<table>`` in one transaction, with COPY (never row by row). A source that is a directory of other
-files (``meta.landing_directory``: OTLP JSON under ``otlp_traces/``) is not loaded: DuckDB reads it as it
-is; flattening it into ``otel_spans`` for a warehouse is not done here yet.
+``<schema>.<table>`` in one transaction, with COPY (never row by row):
 
-- every column of the file is ``text``: staging parses and quarantines, exactly as it does on DuckDB,
-  where CSV files are read with all_varchar;
-- ``_landing_row`` (bigint) and ``_landing_file`` come first, as on DuckDB's raw views: the row's number
-  in its file (from 1) and the file's name, so quarantine and duplicates name where a row came from;
+- every column is ``text``: staging parses and quarantines, exactly as it does on DuckDB, where CSV
+  files are read with all_varchar;
 - column names are lower-cased (the FOCUS sources declare mixed-case names such as BilledCost; an
   unquoted identifier folds to lower case on PostgreSQL, so the models read them unchanged);
 - a column present only under its older spelling (``meta.fallback`` in the sources YAML, e.g. FOCUS
   ProviderName for ServiceProviderName) is loaded under the declared name;
-- a CSV file is streamed record by record (csv module: header row, comma, RFC 4180 quotes) with the
-  location columns in front; a Parquet file is read with pyarrow batch by batch, each column turned into
-  text as DuckDB's cast to VARCHAR spells it (so a row's fingerprint is the same on both engines),
-  written as CSV into the COPY stream.
+- a CSV file streams to COPY as it is (header row, comma, RFC 4180 quotes); a Parquet file is read
+  with pyarrow batch by batch, each column turned into text as DuckDB's cast to VARCHAR spells it
+  (so a row's fingerprint is the same on both engines), written as CSV into the COPY stream;
+- every row gets where it came from, as DuckDB's landing views give it: ``_landing_file`` (the file
+  name) and ``_landing_row`` (its data row, from 1), so a quarantined row is found the same way;
+- OTLP JSON trace files in ``<landing>/otlp_traces/`` (read as they are on DuckDB) are flattened into
+  ``otel_spans`` rows after the flattened file's own (token_ledger/otlp.py); ``otel_spans`` may then be
+  absent.
 
 Connection: the same environment variables as the ``postgres`` target of profiles.yml
-(DBT_POSTGRES_HOST, _PORT, _USER, _PASSWORD, _DBNAME, _SSLMODE), or ``--dsn``. On Spark, a local
-session configured as the ``spark`` target (DBT_SPARK_HOME: warehouse and metastore, default
-<project>/target/spark); each table goes through the same CSV stream into a staging file, is read with
-Spark's CSV reader and saved as a Parquet table, every column a string.
+(DBT_POSTGRES_HOST, _PORT, _USER, _PASSWORD, _DBNAME, _SSLMODE), or ``--dsn`` without the password (it
+comes from DBT_POSTGRES_PASSWORD or the file DBT_POSTGRES_PASSWORD_FILE names, never from the arguments).
+On Spark, a local session configured as the ``spark`` target (DBT_SPARK_HOME: warehouse and metastore, default
+<project>/target/spark); each table is read with Spark's CSV reader (a Parquet file through the same
+text conversion first) and saved as a Parquet table, every column a string.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ import csv
 import datetime as dt
 import io
 import os
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -45,37 +47,32 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from token_ledger.contract import LandingTable, landing_files
+from token_ledger import otlp
+from token_ledger.contract import LandingTable, landing_tables
 from token_ledger.paths import project_root
 
 PARQUET_BATCH_ROWS = 10_000
-# Where each row is in the landing, as DuckDB's raw views carry it (register_landing_tables): the file,
-# relative to the landing directory, and the data row from 1.
-LOCATION_COLUMNS = ("_landing_row", "_landing_file")
-LOCATION_TYPES = {"_landing_row": "bigint"}  # as on DuckDB; every other raw column is text
 
 
-def landing_file(landing_dir: Path, identifier: str) -> Path:
-    """``<table>.parquet`` (preferred, as on DuckDB) or ``<table>.csv``; stops the load when neither exists."""
+def landing_file(landing_dir: Path, identifier: str) -> Path | None:
     for suffix in (".parquet", ".csv"):
         candidate = landing_dir / f"{identifier}{suffix}"
         if candidate.is_file():
             return candidate
-    raise SystemExit(f"landing table {identifier}: no file {identifier}.parquet or {identifier}.csv in {landing_dir}")
+    return None
 
 
 def warehouse_columns(table: LandingTable, file_columns: list[str], where: Path) -> list[str]:
-    """The raw table's column names, in file order: lower-cased, the first fallback present renamed to the
-    declared name when the declared one is absent."""
+    """The raw table's column names, in file order: lower-cased, fallbacks renamed to the declared name."""
     lowered = [name.strip().lower() for name in file_columns]
     duplicates = sorted({name for name in lowered if lowered.count(name) > 1})
     if duplicates:
         raise SystemExit(f"{where}: columns {', '.join(duplicates)} differ only in case")
-    renames = {}
-    for declared, fallbacks in table.fallbacks.items():
-        present = [fallback for fallback in fallbacks if fallback in lowered]
-        if declared not in lowered and present:
-            renames[present[0]] = declared  # the first spelling present; staging reads the others too
+    renames = {
+        fallback: declared
+        for declared, fallback in table.fallbacks.items()
+        if declared not in lowered and fallback in lowered
+    }
     return [renames.get(name, name) for name in lowered]
 
 
@@ -130,51 +127,28 @@ def column_as_text(column: pa.ChunkedArray | pa.Array) -> pa.Array:
     return pa.array([_python_to_text(value) for value in column.to_pylist()], type=pa.string())
 
 
-def parquet_csv_chunks(path: Path, names: list[str], located: str | None = None) -> Iterator[bytes]:
-    """A Parquet file as CSV (header row first), batch by batch; ``located``: the two location columns first."""
-    parquet = pq.ParquetFile(path)
-    header = [*LOCATION_COLUMNS, *names] if located else names
-    first, row = True, 1
-    for batch in parquet.iter_batches(batch_size=PARQUET_BATCH_ROWS):
-        arrays = [column_as_text(batch.column(i)) for i in range(batch.num_columns)]
-        if located:
-            numbers = pa.array([str(n) for n in range(row, row + batch.num_rows)], type=pa.string())
-            arrays = [numbers, pa.array([located] * batch.num_rows, type=pa.string()), *arrays]
-            row += batch.num_rows
-        sink = io.BytesIO()
-        text_batch = pa.RecordBatch.from_arrays(arrays, names=header)
-        pacsv.write_csv(text_batch, sink, write_options=pacsv.WriteOptions(include_header=first))
-        first = False
-        yield sink.getvalue()
-    if first:  # an empty file: the header alone
-        yield (",".join(f'"{name}"' for name in header) + "\n").encode()
+class ParquetCsvStream(io.RawIOBase):
+    """A file-like CSV stream (header row first) over a Parquet file, read batch by batch."""
 
-
-def csv_csv_chunks(path: Path, names: list[str], located: str) -> Iterator[bytes]:
-    """A landing CSV again, its header replaced by ``names`` and the two location columns first (the row
-    is the record's number in file order, from 1, as DuckDB's raw view numbers it)."""
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.reader(handle)
-        next(reader, None)
-        sink = io.StringIO()
-        writer = csv.writer(sink, lineterminator="\n")
-        writer.writerow([*LOCATION_COLUMNS, *names])
-        for number, record in enumerate(reader, start=1):
-            writer.writerow([number, located, *record])
-            if sink.tell() > 1 << 20:
-                yield sink.getvalue().encode()
-                sink.seek(0)
-                sink.truncate()
-        yield sink.getvalue().encode()
-
-
-class ChunkStream(io.RawIOBase):
-    """A file-like stream over byte chunks (COPY and Spark's staging read it like a file)."""
-
-    def __init__(self, chunks: Iterator[bytes]) -> None:
-        self._chunks = chunks
+    def __init__(self, path: Path, names: list[str]) -> None:
+        self._names = names
+        self._chunks = self._generate(path)
         self._buffer = b""
         self._offset = 0
+
+    def _generate(self, path: Path) -> Iterator[bytes]:
+        parquet = pq.ParquetFile(path)
+        first = True
+        for batch in parquet.iter_batches(batch_size=PARQUET_BATCH_ROWS):
+            text_batch = pa.RecordBatch.from_arrays(
+                [column_as_text(batch.column(i)) for i in range(batch.num_columns)], names=self._names
+            )
+            sink = io.BytesIO()
+            pacsv.write_csv(text_batch, sink, write_options=pacsv.WriteOptions(include_header=first))
+            first = False
+            yield sink.getvalue()
+        if first:  # an empty file: the header alone
+            yield (",".join(f'"{name}"' for name in self._names) + "\n").encode()
 
     def readable(self) -> bool:
         return True
@@ -197,24 +171,6 @@ class ChunkStream(io.RawIOBase):
         return b"".join(parts)
 
 
-class ParquetCsvStream(ChunkStream):
-    """A file-like CSV stream (header row first) over a Parquet file, read batch by batch."""
-
-    def __init__(self, path: Path, names: list[str], located: str | None = None) -> None:
-        super().__init__(parquet_csv_chunks(path, names, located))
-
-
-def located_stream(path: Path, names: list[str]) -> ChunkStream:
-    """The landing file as CSV with where each row is in it (LOCATION_COLUMNS first), whatever its format."""
-    if path.suffix == ".parquet":
-        return ParquetCsvStream(path, names, path.name)
-    return ChunkStream(csv_csv_chunks(path, names, path.name))
-
-
-def file_columns(path: Path) -> list[str]:
-    return pq.ParquetFile(path).schema_arrow.names if path.suffix == ".parquet" else csv_header(path)
-
-
 def csv_header(path: Path) -> list[str]:
     with path.open(newline="", encoding="utf-8-sig") as handle:
         return next(csv.reader(handle), [])
@@ -228,18 +184,55 @@ def quote_identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def postgres_password() -> str:
+    """The password, from DBT_POSTGRES_PASSWORD or the file DBT_POSTGRES_PASSWORD_FILE names: never from the
+    command line, where every user of the machine can read it."""
+    if os.environ.get("DBT_POSTGRES_PASSWORD"):
+        return os.environ["DBT_POSTGRES_PASSWORD"]
+    path = os.environ.get("DBT_POSTGRES_PASSWORD_FILE")
+    if path:
+        try:
+            return Path(path).read_text(encoding="utf-8").strip()
+        except OSError as error:
+            raise SystemExit(f"token-ledger load: cannot read DBT_POSTGRES_PASSWORD_FILE ({error.strerror})") from None
+    return ""
+
+
 def connect_postgres(dsn: str | None):
+    if dsn:
+        if re.search(r"(^|\s)password\s*=|://[^/@\s]*:[^/@\s]*@", dsn):
+            raise SystemExit(
+                "token-ledger load: --dsn must not carry the password (other users can read process arguments):"
+                " set DBT_POSTGRES_PASSWORD or DBT_POSTGRES_PASSWORD_FILE"
+            )
     import psycopg2  # the postgres extra (requirements/postgres.lock)
 
     if dsn:
-        return psycopg2.connect(dsn)
+        return psycopg2.connect(dsn, password=postgres_password())
     return psycopg2.connect(
         host=os.environ.get("DBT_POSTGRES_HOST", "127.0.0.1"),
         port=int(os.environ.get("DBT_POSTGRES_PORT", "55432")),
         user=os.environ.get("DBT_POSTGRES_USER", "token_ledger"),
-        password=os.environ.get("DBT_POSTGRES_PASSWORD", ""),
+        password=postgres_password(),
         dbname=os.environ.get("DBT_POSTGRES_DBNAME", "token_ledger"),
         sslmode=os.environ.get("DBT_POSTGRES_SSLMODE", "prefer"),
+    )
+
+
+def _otlp_stream(landing_dir: Path) -> io.BytesIO:
+    """The OTLP spans of a landing directory as CSV (header otlp.COLUMNS), for COPY or Spark's reader."""
+    sink = io.StringIO()
+    writer = csv.DictWriter(sink, fieldnames=otlp.COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(otlp.span_rows(landing_dir))
+    return io.BytesIO(sink.getvalue().encode("utf-8"))
+
+
+def _missing_table(table: LandingTable, landing_dir: Path) -> SystemExit:
+    return SystemExit(
+        f"landing table {table.identifier}: no file {table.identifier}.parquet or {table.identifier}.csv in"
+        f" {landing_dir}"
+        + (f" (nor OTLP JSON in {landing_dir / table.may_be_absent_with}/)" if table.may_be_absent_with else "")
     )
 
 
@@ -252,16 +245,38 @@ def load_postgres(landing_dir: Path, schema: str, dsn: str | None, tables: list[
             cursor.execute(f"create schema if not exists {quote_identifier(schema)}")
             for table in tables:
                 path = landing_file(landing_dir, table.identifier)
-                names = [*LOCATION_COLUMNS, *warehouse_columns(table, file_columns(path), path)]
+                spans = table.may_be_absent_with == otlp.DIRECTORY and bool(otlp.trace_files(landing_dir))
+                if path is None and not spans:
+                    raise _missing_table(table, landing_dir)
+                if path is None:
+                    names = []
+                elif path.suffix == ".parquet":
+                    names = warehouse_columns(table, pq.ParquetFile(path).schema_arrow.names, path)
+                else:
+                    names = warehouse_columns(table, csv_header(path), path)
+                extra = [name for name in otlp.COLUMNS if spans and name not in names and name != "_landing_row"]
                 target = f"{quote_identifier(schema)}.{quote_identifier(table.identifier)}"
                 cursor.execute(f"drop table if exists {target} cascade")
-                typed = [f"{quote_identifier(name)} {LOCATION_TYPES.get(name, 'text')}" for name in names]
-                cursor.execute(f"create table {target} ({', '.join(typed)})")
-                copy = (
-                    f"copy {target} ({', '.join(quote_identifier(name) for name in names)})"
-                    " from stdin with (format csv, header true, encoding 'UTF8')"
-                )
-                cursor.copy_expert(copy, located_stream(path, names[len(LOCATION_COLUMNS) :]))
+                # the data row, from 1, in file order: COPY inserts the rows in order, one sequence value each
+                columns = ["_landing_row bigserial", f"_landing_file text default '{path.name if path else ''}'"]
+                columns += [f"{quote_identifier(name)} text" for name in names + extra if name != "_landing_file"]
+                cursor.execute(f"create table {target} ({', '.join(columns)})")
+                if path is not None:
+                    copy = (
+                        f"copy {target} ({', '.join(quote_identifier(name) for name in names)})"
+                        " from stdin with (format csv, header true, encoding 'UTF8')"
+                    )
+                    if path.suffix == ".parquet":
+                        cursor.copy_expert(copy, ParquetCsvStream(path, names))
+                    else:
+                        with path.open("rb") as handle:
+                            cursor.copy_expert(copy, handle)
+                if spans:
+                    cursor.copy_expert(
+                        f"copy {target} ({', '.join(quote_identifier(name) for name in otlp.COLUMNS)})"
+                        " from stdin with (format csv, header true, encoding 'UTF8')",
+                        _otlp_stream(landing_dir),
+                    )
                 cursor.execute(f"analyze {target}")
                 cursor.execute(f"select count(*) from {target}")
                 counts[table.identifier] = cursor.fetchone()[0]
@@ -307,6 +322,31 @@ def spark_session():
     return session
 
 
+def _spark_frame(session, csv_path: Path, names: list[str]):
+    """A CSV file (header row) as a DataFrame of strings, columns renamed to ``names``."""
+    return session.read.csv(
+        str(csv_path),
+        header=True,
+        inferSchema=False,
+        multiLine=True,
+        quote='"',
+        escape='"',
+        encoding="UTF-8",
+        mode="FAILFAST",
+    ).toDF(*names)
+
+
+def _with_row_numbers(session, frame, file_name: str):
+    """The rows with their data row in the file, from 1 (zipWithIndex keeps the file's order), and the file."""
+    from pyspark.sql.types import StringType, StructField, StructType
+
+    schema = StructType(
+        [StructField("_landing_row", StringType()), StructField("_landing_file", StringType())] + frame.schema.fields
+    )
+    numbered = frame.rdd.zipWithIndex().map(lambda pair: (str(pair[1] + 1), file_name, *pair[0]))
+    return session.createDataFrame(numbered, schema)
+
+
 def load_spark(landing_dir: Path, schema: str, tables: list[LandingTable]) -> dict[str, int]:
     """Replace <schema>.<table> for every landing table; returns rows per table."""
     session = spark_session()
@@ -317,23 +357,26 @@ def load_spark(landing_dir: Path, schema: str, tables: list[LandingTable]) -> di
         session.sql(f"create database if not exists `{schema}`")
         for table in tables:
             path = landing_file(landing_dir, table.identifier)
-            names = [*LOCATION_COLUMNS, *warehouse_columns(table, file_columns(path), path)]
-            csv_path = staging / f"{table.identifier}.csv"
-            stream = located_stream(path, names[len(LOCATION_COLUMNS) :])
-            with csv_path.open("wb") as handle:
-                while chunk := stream.read(1 << 20):
-                    handle.write(chunk)
-            frame = session.read.csv(
-                str(csv_path),
-                header=True,
-                inferSchema=False,
-                multiLine=True,
-                quote='"',
-                escape='"',
-                encoding="UTF-8",
-                mode="FAILFAST",
-            ).toDF(*names)
-            frame = frame.withColumn("_landing_row", frame["_landing_row"].cast(LOCATION_TYPES["_landing_row"]))
+            spans = table.may_be_absent_with == otlp.DIRECTORY and bool(otlp.trace_files(landing_dir))
+            if path is None and not spans:
+                raise _missing_table(table, landing_dir)
+            frame = None
+            if path is not None and path.suffix == ".parquet":
+                names = warehouse_columns(table, pq.ParquetFile(path).schema_arrow.names, path)
+                csv_path = staging / f"{table.identifier}.csv"
+                stream = ParquetCsvStream(path, names)
+                with csv_path.open("wb") as handle:
+                    while chunk := stream.read(1 << 20):
+                        handle.write(chunk)
+                frame = _with_row_numbers(session, _spark_frame(session, csv_path, names), path.name)
+            elif path is not None:
+                names = warehouse_columns(table, csv_header(path), path)
+                frame = _with_row_numbers(session, _spark_frame(session, path, names), path.name)
+            if spans:
+                spans_path = staging / f"{table.identifier}.otlp.csv"
+                spans_path.write_bytes(_otlp_stream(landing_dir).getvalue())
+                otlp_frame = _spark_frame(session, spans_path, list(otlp.COLUMNS))
+                frame = otlp_frame if frame is None else frame.unionByName(otlp_frame, allowMissingColumns=True)
             target = f"`{schema}`.`{table.identifier}`"
             session.sql(f"drop table if exists {target}")
             frame.write.mode("overwrite").format("parquet").saveAsTable(target)
@@ -350,9 +393,9 @@ def run(args) -> int:
         raise SystemExit(f"token-ledger load: {landing_dir} is not a directory")
     started = time.monotonic()
     if args.target == "spark":
-        counts = load_spark(landing_dir, args.schema, landing_files())
+        counts = load_spark(landing_dir, args.schema, landing_tables())
     else:
-        counts = load_postgres(landing_dir, args.schema, args.dsn, landing_files())
+        counts = load_postgres(landing_dir, args.schema, args.dsn, landing_tables())
     for identifier, rows in counts.items():
         print(f"{args.schema}.{identifier}: {rows} rows")
     print(f"loaded {len(counts)} tables from {landing_dir} in {time.monotonic() - started:.1f}s")

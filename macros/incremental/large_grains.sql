@@ -59,7 +59,11 @@
     {%- if lookback < 0 -%}
         {{ exceptions.raise_compiler_error("var lookback_days must be 0 or more, got " ~ var('lookback_days')) }}
     {%- endif -%}
-    {%- set latest = query_date('select max(' ~ date_column ~ ') from ' ~ this) -%}
+    {#- a date after the run's day (a span from the future) must not move the window past today's data -#}
+    {%- set latest = query_date(
+        'select max(' ~ date_column ~ ') from ' ~ this ~ ' where cast(' ~ date_column ~ ' as date) <= '
+        ~ sql_date(run_date())
+    ) -%}
     {%- if latest is none -%}
         {{ return(none) }}
     {%- endif -%}
@@ -170,8 +174,9 @@
 {#-
     A filter the file reader can apply before decoding a row: a landing Unix-nanosecond column that is an
     integer already (Parquet) compared with the window's first instant, so row groups before the window
-    are skipped and their attribute text is never read. Text columns (CSV) pass (true): the exact filter
-    after it decides. Only ever keeps a superset of the window.
+    are skipped and their attribute text is never read. The caller passes the column only when the file
+    types it as an integer (a text column, CSV, cannot be compared with a number: the exact filter after
+    it decides). Only ever keeps a superset of the window.
 -#}
 {% macro landing_nanos_prefilter(column, since) -%}
     {{ return(adapter.dispatch('landing_nanos_prefilter', 'token_ledger')(column, since)) }}
@@ -180,11 +185,7 @@
 {% macro default__landing_nanos_prefilter(column, since) -%}
     {%- set nanos = (since - modules.datetime.date(1970, 1, 1)).days * 86400 * 1000000000 -%}
     (
-        case
-            when typeof({{ column }}) in ('BIGINT', 'INTEGER', 'UBIGINT', 'HUGEINT')
-                then {{ column }} >= {{ nanos }} or {{ column }} is null
-            else true
-        end
+        {{ column }} >= {{ nanos }} or {{ column }} is null
     )
 {%- endmacro %}
 

@@ -64,6 +64,10 @@
             {%- if reader is not none -%}
                 {%- set probe = run_query('select * from ' ~ reader ~ ' limit 0') -%}
                 {%- set present = probe.column_names | map('lower') | list -%}
+                {#- a file that says where its rows come from (a loader's flattening of OTLP files) keeps it -#}
+                {%- if '_landing_row' in present and '_landing_file' in present -%}
+                    {%- set located = '*' ~ (' exclude (file_row_number)' if file.endswith('.parquet') else '') -%}
+                {%- endif -%}
                 {%- do problems.extend(landing_missing_columns(node, present, directory ~ '/' ~ file)) -%}
                 {%- do run_query('create or replace view ' ~ schema ~ '.' ~ node.identifier ~ ' as select ' ~ located ~ ' from ' ~ reader) -%}
                 {%- if file.endswith('.csv') and problems | length == 0 -%}{%- do landing_check_line_breaks(node, schema, file, present) -%}{%- endif -%}

@@ -30,7 +30,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +54,9 @@ PROJECT_DIRS = ("models", "macros", "seeds", "analyses", "snapshots", "dbt_packa
 # tests/ holds the dbt tests (tests/dbt: generic/, money/, ...) next to Python test code and fixtures.
 NON_DBT_TEST_DIRS = ("pytest", "fixtures")
 COPY_IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", "target", "logs")
+
+# The run's day every test build pins (var run_date): after every fixture's data, so nothing is "future".
+RUN_DATE = "2026-12-31"
 
 # "subprocess" (default) or "inprocess" (dbtRunner in this process; kept for measurements).
 DBT_MODE = os.environ.get("TOKEN_LEDGER_DBT_MODE", "subprocess")
@@ -245,11 +248,15 @@ def build_project(
     command: str = "build",
     extra_args: Sequence[str] = (),
     fresh: bool = True,
+    environment: Mapping[str, str] | None = None,
+    before_run: Callable[[Path], None] | None = None,
 ) -> Build:
     """Copy the project into ``tmp_path/project`` and ``dbt build`` it on ``landing_dir`` into
     ``tmp_path/warehouse.duckdb``. Never raises on a failed build: check ``.success`` (or call
     :func:`require_success`). ``fresh=False`` keeps the warehouse of an earlier build in ``tmp_path``
-    (an incremental run on top of it)."""
+    (an incremental run on top of it). ``environment`` adds or overrides dbt's variables (another target:
+    ``{"DBT_TARGET": "postgres", ...}``; the landing must then be in that warehouse's raw schema).
+    ``before_run(project_dir)`` may change the copy before dbt runs (a test injecting a failure)."""
     landing_dir = Path(landing_dir).resolve()
     tmp_path = Path(tmp_path).resolve()
     if not landing_dir.is_dir():
@@ -258,12 +265,15 @@ def build_project(
     if project_dir.exists():
         shutil.rmtree(project_dir)
     copy_project(project_dir, Path(seeds_dir).resolve() if seeds_dir is not None else None)
+    if before_run is not None:
+        before_run(project_dir)
     database_path = tmp_path / "warehouse.duckdb"
     for stale in (database_path, database_path.with_name(database_path.name + ".wal")):
         if fresh and stale.exists():
             stale.unlink()
 
-    dbt_vars = {"raw_dir": str(landing_dir), **(extra_vars or {})}
+    # the run's day is pinned (macros/run_date.sql): the same fixture builds the same on any day
+    dbt_vars = {"raw_dir": str(landing_dir), "run_date": RUN_DATE, **(extra_vars or {})}
     args = [command, "--vars", _yaml_inline(dbt_vars)]
     if select:
         args += ["--select", *([select] if isinstance(select, str) else list(select))]
@@ -284,6 +294,7 @@ def build_project(
         "DBT_USE_COLORS": "false",
         "DBT_LOG_PATH": str(project_dir / "logs"),
         "DBT_TARGET_PATH": str(project_dir / "target"),
+        **(environment or {}),
     }
 
     started = time.monotonic()

@@ -20,14 +20,22 @@ from typing import Any
 
 import duckdb
 
-from token_ledger.contract import landing_tables
-
 ABS_TOLERANCE = 1e-9
 REL_TOLERANCE = 1e-12
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # the DuckDB build every other engine is compared with (make dbt-build)
 DUCKDB_PATH = Path(os.environ.get("DBT_DUCKDB_PATH", PROJECT_ROOT / "target" / "token_ledger.duckdb"))
 RAW_SCHEMA = "raw"
+# One combined real-inputs fixture (real producers' traces and exports) is built on every engine too.
+REAL_INPUTS_FIXTURE = "real_traces"
+MODEL_SCHEMAS = ("staging", "intermediate", "marts")
+
+
+def _directory_tables():
+    from token_ledger.contract import _tables
+    from token_ledger.paths import project_root
+
+    return [table for table in _tables(project_root().resolve()).values() if table.directory]
 
 
 @dataclass
@@ -118,24 +126,24 @@ def compare(name: str, expected: Relation, actual: Relation, max_report: int = 1
     return problems
 
 
-def duckdb_relations(schema: str, enabled: bool) -> list[str]:
-    """The relations of a schema of the DuckDB build, read at collection time: only when the engine's
-    module runs (``enabled``), since the file may be another build's, locked."""
-    if not enabled or not DUCKDB_PATH.exists():
+# Landing relations only DuckDB has: the views over files it reads as they are (otlp_traces/), which a
+# loader flattens into otel_spans elsewhere.
+DUCKDB_ONLY = {(RAW_SCHEMA, table.identifier) for table in _directory_tables()}
+
+
+def duckdb_relations(schema: str, enabled: bool, path: Path = DUCKDB_PATH) -> list[str]:
+    """The relations of a schema of a DuckDB build (every engine builds them too), read at collection time:
+    only when the engine's module runs (``enabled``), since the file may be another build's, locked."""
+    if not enabled or not path.exists():
         return []
-    # a source read from a directory (OTLP JSON: meta.landing_directory) is DuckDB's reading of those files;
-    # the loader fills the other engines' raw schema from the landing files only
-    directories = (
-        {table.identifier for table in landing_tables() if not table.is_file} if schema == RAW_SCHEMA else set()
-    )
-    connection = duckdb.connect(str(DUCKDB_PATH), read_only=True)
+    connection = duckdb.connect(str(path), read_only=True)
     try:
         return [
             name
             for (name,) in connection.execute(
                 "select table_name from information_schema.tables where table_schema = ? order by 1", [schema]
             ).fetchall()
-            if name not in directories
+            if (schema, name) not in DUCKDB_ONLY
         ]
     finally:
         connection.close()
@@ -157,3 +165,17 @@ def read_duckdb(connection: duckdb.DuckDBPyConnection, schema: str, name: str) -
     is_float = [data_type in ("DOUBLE", "FLOAT", "REAL") for _, data_type in described]
     rows = connection.execute(f'select * from "{schema}"."{name}"').fetchall()
     return Relation(columns, is_float, rows)
+
+
+def fixture_differences(fixture_build, read_other, other_relations) -> list[str]:
+    """Every difference between the DuckDB build of a fixture (harness Build) and another engine's build
+    of the same landing (read_other(schema, name) -> Relation), over the model schemas."""
+    problems: list[str] = []
+    with fixture_build.connect() as connection:
+        for schema in MODEL_SCHEMAS:
+            names = duckdb_relations(schema, True, fixture_build.database_path)
+            missing = sorted(set(names) - other_relations(schema))
+            problems += [f"{schema}.{name}: not built" for name in missing]
+            for name in sorted(set(names) - set(missing)):
+                problems += compare(f"{schema}.{name}", read_duckdb(connection, schema, name), read_other(schema, name))
+    return problems

@@ -8,6 +8,10 @@ latest date. A second warehouse is built with ``--full-refresh`` on the whole de
 project builds (staging, intermediate, marts) must hold the same rows in both: counts and keys exactly,
 money to 1e-9 (DuckDB's parallel sums move the last bits).
 
+Between the two, the same next-day run is attempted once with an error injected into a model in the middle
+of the per-call chain (a crash mid-build, after the upstream incremental models replaced their window):
+the run after it must still end where the full refresh does.
+
 The compiled SQL proves the incremental run took the window path (the window's first date appears in
 it), and the data tests ran on the incremental warehouse too (the invariants hold after it).
 """
@@ -17,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -62,11 +67,39 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     require_success(first)
     with first.connect() as con:
         latest = con.execute("select max(span_date) from staging.base_otel__spans").fetchall()[0][0]
+    # a crash mid-run (issue 16): the next day's run fails at a model in the middle of the per-call chain,
+    # after the span deliveries, traces and calls of the window were replaced; the next run must repair it
+    crashed = build_project(
+        DEMO_DIR, incremental_dir, extra_args=BUILD_ARGS, fresh=False, before_run=_inject_failure(CRASH_MODEL)
+    )
+    assert not crashed.success and crashed.node(CRASH_MODEL).status == "error", crashed.output[-2000:]
     second = build_project(DEMO_DIR, incremental_dir, extra_args=BUILD_ARGS, fresh=False)
     require_success(second)
     full = build_project(DEMO_DIR, root / "full", extra_args=(*BUILD_ARGS, "--full-refresh"))
     require_success(full)
-    return {"first": first, "incremental": second, "full": full, "latest_day_n": latest, "cut_counts": counts}
+    return {
+        "first": first,
+        "crashed": crashed,
+        "incremental": second,
+        "full": full,
+        "latest_day_n": latest,
+        "cut_counts": counts,
+    }
+
+
+# the model an injected error stops the crashed run at (upstream of it, the window was already replaced)
+CRASH_MODEL = "int_model_call_allocations"
+
+
+def _inject_failure(model: str):
+    """A change to the project copy that makes ``model`` fail when it runs (an error raised by the engine,
+    as a crash mid-build would leave the warehouse), not a timed kill."""
+
+    def inject(project_dir: Path) -> None:
+        (path,) = project_dir.glob(f"models/**/{model}.sql")
+        path.write_text(path.read_text() + "\n{{ config(pre_hook=\"select error('injected failure')\") }}\n")
+
+    return inject
 
 
 def _relations(build: Build) -> list[tuple[str, str]]:
@@ -105,14 +138,23 @@ def test_day_n_is_a_real_cut(builds: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("model", INCREMENTAL_MODELS)
 def test_incremental_run_took_the_window_path(builds: dict[str, Any], model: str) -> None:
-    since = builds["latest_day_n"] - dt.timedelta(days=LOOKBACK_DAYS)
+    """Each incremental model of the last run reprocessed a window: lookback_days before the latest date its
+    own table held, which is day N's for the models the crashed run did not reach, and the whole demo's for
+    those it had already brought up to date."""
+    day_n = builds["latest_day_n"] - dt.timedelta(days=LOOKBACK_DAYS)
+    demo_end = dt.date.fromisoformat(_demo_window()["end"]) - dt.timedelta(days=LOOKBACK_DAYS)
     build: Build = builds["incremental"]
     compiled = list((build.project_dir / "target" / "compiled").rglob(f"{model}.sql"))
     assert len(compiled) == 1, compiled
     text = compiled[0].read_text()
-    assert f"cast('{since.isoformat()}' as date)" in text, f"{model} did not run on the window from {since}"
-    full = builds["full"].project_dir / "target" / "compiled"
-    assert since.isoformat() not in next(full.rglob(f"{model}.sql")).read_text()
+    windows = {
+        dt.date.fromisoformat(day)
+        for day in re.findall(r"cast\('(\d{4}-\d{2}-\d{2})' as date\)", text)
+        if day_n <= dt.date.fromisoformat(day) <= demo_end
+    }
+    assert windows, f"{model} did not run on a window (from {day_n} to {demo_end})"
+    full = (builds["full"].project_dir / "target" / "compiled").rglob(f"{model}.sql")
+    assert not re.search(r"cast\('\d{4}-\d{2}-\d{2}' as date\)", next(full).read_text())
 
 
 def test_both_builds_have_the_same_relations(builds: dict[str, Any]) -> None:

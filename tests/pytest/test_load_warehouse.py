@@ -35,7 +35,7 @@ def test_every_landing_table_is_declared_once():
     }
     focus = tables["focus_charges"]
     assert "BilledCost" in focus.names  # declared with its case
-    assert focus.fallbacks == {"serviceprovidername": ("providername",)}  # the loader's lower-cased names
+    assert focus.fallbacks == {"serviceprovidername": "providername"}  # the loader's lower-cased names
 
 
 def test_columns_are_lower_cased_and_fallbacks_renamed():
@@ -107,28 +107,27 @@ def test_parquet_values_are_spelled_as_duckdb_casts_them(tmp_path):
     assert loaded == expected
 
 
-def test_a_missing_landing_file_is_named(tmp_path):
-    with pytest.raises(SystemExit, match="landing table x: no file x.parquet or x.csv in"):
-        load_warehouse.landing_file(tmp_path, "x")
-    (tmp_path / "x.csv").write_text("a\n")
-    (tmp_path / "x.parquet").write_bytes(b"")
-    assert load_warehouse.landing_file(tmp_path, "x").name == "x.parquet"  # preferred, as on DuckDB
+@pytest.mark.parametrize(
+    "dsn",
+    ["host=db user=ledger password=s3cret dbname=x", "postgresql://ledger:s3cret@db/x", "password = s3cret host=db"],
+)
+def test_a_password_in_the_dsn_is_refused_without_connecting(dsn):
+    """issue 16: process arguments are visible to every user of the machine: the password comes from
+    DBT_POSTGRES_PASSWORD or DBT_POSTGRES_PASSWORD_FILE only, and the message says so (not the password)."""
+    from token_ledger.load import connect_postgres
+
+    with pytest.raises(SystemExit) as stopped:
+        connect_postgres(dsn)
+    assert "DBT_POSTGRES_PASSWORD" in str(stopped.value) and "s3cret" not in str(stopped.value)
 
 
-def test_rows_carry_where_they_are_as_duckdbs_raw_views_do(tmp_path):
-    """_landing_row and _landing_file first, numbered as register_landing_tables numbers them on DuckDB:
-    Parquet's file_row_number + 1, a CSV's record in file order (a quoted line break is one record)."""
-    (tmp_path / "t.csv").write_text('a,b\n1,"two\nlines"\n,3\n4,\n')
-    pq.write_table(pa.table({"a": ["x", None, "z"], "b": [1, 2, None]}), tmp_path / "u.parquet", row_group_size=2)
-    connection = duckdb.connect()
-    readers = {
-        "t.csv": f"select row_number() over (), 't.csv', * from read_csv('{tmp_path / 't.csv'}', all_varchar = true)",
-        "u.parquet": f"select file_row_number + 1, 'u.parquet', * exclude (file_row_number)"
-        f" from read_parquet('{tmp_path / 'u.parquet'}', file_row_number = true)",
-    }
-    for name, sql in readers.items():
-        stream = load_warehouse.located_stream(tmp_path / name, ["a", "b"])
-        rows = list(csv.reader(io.StringIO(stream.read().decode(), newline="")))
-        assert rows[0] == ["_landing_row", "_landing_file", "a", "b"]
-        expected = [["" if v is None else str(v) for v in row] for row in connection.execute(sql).fetchall()]
-        assert rows[1:] == expected, name
+def test_the_password_file_is_read_when_no_password_variable_is_set(tmp_path, monkeypatch):
+    from token_ledger.load import postgres_password
+
+    secret = tmp_path / "pw"
+    secret.write_text("from-a-file\n")
+    monkeypatch.delenv("DBT_POSTGRES_PASSWORD", raising=False)
+    monkeypatch.setenv("DBT_POSTGRES_PASSWORD_FILE", str(secret))
+    assert postgres_password() == "from-a-file"
+    monkeypatch.setenv("DBT_POSTGRES_PASSWORD", "from-the-environment")
+    assert postgres_password() == "from-the-environment"

@@ -92,7 +92,7 @@ def test_the_contract_is_the_sources_yaml():
         "amount_value",
         "amount_currency",
     ]
-    assert contract.landing_table("focus_charges").fallbacks == {"serviceprovidername": ("providername",)}
+    assert contract.landing_table("focus_charges").fallbacks == {"serviceprovidername": "providername"}
     with pytest.raises(KeyError, match="not declared"):
         contract.landing_table("no_such_table")
 
@@ -102,14 +102,10 @@ def test_optional_columns_are_read_from_meta(tmp_path):
     sources.mkdir(parents=True)
     (sources / "_x__sources.yml").write_text(
         "version: 2\nsources:\n  - name: x\n    tables:\n      - name: t\n        identifier: x_t\n"
-        "        columns:\n          - name: a\n            meta: {required: true, fallback: [a_old, a_older]}\n"
+        "        columns:\n          - name: a\n            meta: {required: true}\n"
         "          - name: b\n            meta: {optional: true}\n          - name: C\n"
-        "      - name: d\n        meta: {landing_directory: d_files}\n        columns:\n          - name: e\n"
     )
-    directory, table = contract.landing_tables(tmp_path)  # sorted by identifier
-    assert (directory.identifier, directory.is_file, directory.directory) == ("d", False, "d_files")
-    assert contract.landing_files(tmp_path) == [table]
-    assert table.fallbacks == {"a": ("a_old", "a_older")}
+    (table,) = contract.landing_tables(tmp_path)
     assert (table.identifier, table.names, table.core_names, table.optional_names) == (
         "x_t",
         ["a", "b", "C"],

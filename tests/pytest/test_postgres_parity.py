@@ -106,3 +106,50 @@ def test_mart_equals_duckdb(duck, pg, name):
 def test_upstream_relation_equals_duckdb(duck, pg, schema, name):
     problems = compare(f"{schema}.{name}", read_duckdb(duck, schema, name), read_postgres(pg, schema, name))
     assert not problems, "\n".join(problems)
+
+
+def test_real_inputs_fixture_equals_duckdb(tmp_path_factory):
+    """The combined real-inputs fixture (real producers' OTLP files, through the loader's flattening) builds
+    on PostgreSQL (database <dbname>_fixtures) to the same staging, intermediate and marts as on DuckDB."""
+    from harness import build_project, fixture_dir, patched_environ, require_success
+
+    from token_ledger.contract import landing_tables
+    from token_ledger.load import load_postgres
+
+    psycopg2 = pytest.importorskip("psycopg2")
+    landing = fixture_dir(parity.REAL_INPUTS_FIXTURE) / "landing"
+    duck_build = build_project(landing, tmp_path_factory.mktemp("fixture-duckdb"))
+    require_success(duck_build)
+
+    database = os.environ.get("DBT_POSTGRES_DBNAME", "token_ledger") + "_fixtures"
+    settings = {
+        "host": os.environ.get("DBT_POSTGRES_HOST", "127.0.0.1"),
+        "port": int(os.environ.get("DBT_POSTGRES_PORT", "55432")),
+        "user": os.environ.get("DBT_POSTGRES_USER", "token_ledger"),
+        "password": os.environ.get("DBT_POSTGRES_PASSWORD", ""),
+        "dbname": database,
+    }
+    connection = psycopg2.connect(**settings)
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        for schema in ("raw", "reference", *parity.MODEL_SCHEMAS):
+            cursor.execute(f'drop schema if exists "{schema}" cascade')
+    with patched_environ({"DBT_POSTGRES_DBNAME": database}):
+        load_postgres(landing, RAW_SCHEMA, None, landing_tables())
+    pg_build = build_project(
+        landing,
+        tmp_path_factory.mktemp("fixture-postgres"),
+        environment={"DBT_TARGET": "postgres", "DBT_POSTGRES_DBNAME": database},
+        extra_args=["--full-refresh"],
+    )
+    require_success(pg_build)
+    connection.set_session(readonly=True, autocommit=True)
+    try:
+        problems = parity.fixture_differences(
+            duck_build,
+            lambda schema, name: read_postgres(connection, schema, name),
+            lambda schema: postgres_relations(connection, schema),
+        )
+    finally:
+        connection.close()
+    assert not problems, "\n".join(problems[:40])

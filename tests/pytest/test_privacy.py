@@ -5,7 +5,12 @@ tests/fixtures/privacy/landing holds one run whose spans carry a unique canary s
 ``gen_ai.input.messages``, ``gen_ai.output.messages`` (structured and as JSON strings),
 ``gen_ai.system_instructions``, ``gen_ai.tool.call.arguments``, ``gen_ai.tool.call.result``,
 ``user.id`` and ``enduser.id``, in two resource attributes, and inside a row whose attributes are not
-valid JSON (quarantined); tests/fixtures/privacy/canaries.json lists them. The project is built on it
+valid JSON (quarantined); and a run written as OTLP JSON (otlp_traces/) with canaries under the keys real
+instrumentations use (``gen_ai.prompt.*``, ``gen_ai.completion.*``, ``llm.prompts.*``,
+``gen_ai.tool.call.*``, the message keys, a key-value list) and in span events (a user message, an
+exception); tests/fixtures/privacy/canaries.json lists them. The real instrumentations' own output
+(tests/fixtures/real_traces, with CANARY-... text in prompts, completions, tool calls and events) is
+searched the same way. The project is built on it
 (with the repository's seeds, and with ``--store-failures`` so that the data tests' failure tables exist
 and are searched too); then every column that can hold text, of every relation outside the ``raw`` and
 ``staging`` schemas, found through information_schema (not a hard-coded list), is searched for any
@@ -113,6 +118,9 @@ def _scan(build: Build, schemas: Callable[[str], bool]) -> tuple[dict[tuple[str,
 def test_every_canary_is_in_the_raw_landing_table(privacy: Build) -> None:
     """Positive control: the canaries did reach the warehouse (raw.otel_spans), so finding none later
     means they were kept out, not that they never arrived; and the run itself flowed into the marts."""
+    otlp_file = (FIXTURE / "landing" / "otlp_traces" / "otlp_canaries.jsonl").read_text()
+    # span events and key-value lists are never read: their canaries are in the file, in no relation
+    unread = {label for label in CANARIES if label.startswith(("OTLP event", "OTLP kvlist"))}
     missing = [
         label
         for label, canary in CANARIES.items()
@@ -120,13 +128,19 @@ def test_every_canary_is_in_the_raw_landing_table(privacy: Build) -> None:
             "select count(*) from raw.otel_spans where attributes like ? or resource_attributes like ?",
             [f"%{canary}%", f"%{canary}%"],
         )
+        and not privacy.scalar(
+            "select count(*) from raw.otlp_spans where cast(attribute_values as varchar) like ?", [f"%{canary}%"]
+        )
+        and not (label in unread and canary in otlp_file)
     ]
-    assert not missing, f"canaries absent from raw.otel_spans: {missing}"
+    assert not missing, f"canaries absent from the landing data: {missing}"
     # the search used below finds every one of them where they are
     with privacy.connect() as connection:
-        hits = _hits(connection, "raw", "otel_spans", _text_columns(connection)[("raw", "otel_spans")])
-    assert {hit.split(": ", 1)[1] for hit in hits} == set(CANARIES)
-    assert privacy.scalar("select count(*) from marts.fct_model_calls") == 2
+        columns = _text_columns(connection)
+        hits = _hits(connection, "raw", "otel_spans", columns[("raw", "otel_spans")])
+        hits += _hits(connection, "raw", "otlp_spans", columns[("raw", "otlp_spans")])
+    assert {hit.split(": ", 1)[1] for hit in hits} == set(CANARIES) - unread
+    assert privacy.scalar("select count(*) from marts.fct_model_calls") == 3
     assert privacy.scalar("select tool_calls from marts.fct_runs where work_item_id = 'TK-P1'") == 1
     reasons = [r["quarantine_reason"] for r in privacy.query("select * from marts.fct_quarantined_rows")]
     assert reasons == ["invalid json attributes"]
@@ -149,6 +163,34 @@ def test_staging_keeps_attribute_text_out_of_every_model(privacy: Build) -> None
     scanned, leaks = _scan(privacy, lambda schema: schema == "staging")
     assert ("staging", "base_otel__spans") in scanned
     assert not leaks, "attribute text in staging:\n" + "\n".join(leaks)
+
+
+def test_real_instrumentations_content_stays_in_raw(fixture_build) -> None:
+    """The real producers' spans (tests/fixtures/real_traces: capture of content switched on) carry
+    CANARY-PROMPT-, CANARY-SYSTEM-, CANARY-TOOL- and CANARY-COMPLETION- text in their prompts,
+    completions, tool arguments and results (gen_ai.input.messages, llm.input_messages.*, input.value,
+    gen_ai.tool.definitions, ...) and in exception events: none of it outside raw."""
+    build = fixture_build("real_traces")
+    require_success(build)
+    with build.connect() as connection:
+        relations = _text_columns(connection)
+        raw_hits = connection.execute(
+            "select count(*) from raw.otlp_spans where cast(attribute_values as varchar) like '%CANARY-%'"
+        ).fetchone()[0]
+        assert raw_hits > 100, "positive control: the real spans carry the canaries"
+        leaks = []
+        for (schema, relation), columns in sorted(relations.items()):
+            if schema in {"raw"} | SYSTEM_SCHEMAS:
+                continue
+            for column in columns:
+                name = f"{_quote(schema)}.{_quote(relation)}"
+                found = connection.execute(
+                    f"select count(*) from {name} where cast({_quote(column)} as varchar) like '%CANARY-%'"
+                ).fetchone()[0]
+                if found:
+                    leaks.append(f"{schema}.{relation}.{column}: {found}")
+    assert {schema for schema, _ in relations} >= {"staging", "intermediate", "marts"}
+    assert not leaks, "real instrumentations' content outside raw:\n" + "\n".join(leaks)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -236,3 +236,25 @@ def test_ledger_holds_the_bill(build: Build):
 def _csv(table: str) -> list[dict]:
     with (FIXTURE.directory / "landing" / f"{table}.csv").open() as handle:
         return list(csv.DictReader(handle))
+
+
+def test_otlp_flattened_by_the_loader_reads_the_same(build: Build, tmp_path_factory, landing_build):
+    """PostgreSQL and Spark read OTLP files through the loader's flattening into otel_spans
+    (token_ledger/otlp.py): the same files flattened and read on DuckDB give the same calls, runs and work
+    items, to the position of every span in its file."""
+    import shutil
+
+    from token_ledger import otlp
+
+    landing = tmp_path_factory.mktemp("real-traces-flattened")
+    for path in (FIXTURE.directory / "landing").glob("*.csv"):
+        shutil.copy(path, landing / path.name)
+    with (landing / "otel_spans.csv").open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=otlp.COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(otlp.span_rows(FIXTURE.directory / "landing"))
+    flattened = landing_build(landing)
+    require_success(flattened)
+    for relation in ("marts.fct_model_calls", "marts.fct_runs", "marts.fct_work_items", "staging.stg_otel__spans"):
+        query = f"select * from {relation} order by all"
+        assert flattened.query(query) == build.query(query), relation

@@ -188,3 +188,100 @@ def test_report_script_says_what_to_do_without_a_warehouse(tmp_path: Path) -> No
     assert completed.returncode == 2
     assert "make build" in completed.stderr
     assert not (tmp_path / "report.html").exists()
+
+
+HOSTILE_FIELDS = ("workflow_name", "team_id", "team_name", "invoice_id", "decision_rule", "signals_triggered")
+
+
+def _hostile(field: str, value: object) -> object:
+    if not isinstance(value, str):
+        return value
+    return (
+        f'{value}<a href="https://evil.example/{field}">click</a><b>bold</b>'
+        f'<img src="x" onerror="window.__pwned = 1"><br><script>window.__pwned = 2</script>\x00\x07'
+    )
+
+
+def test_hostile_names_reach_the_page_as_text(tmp_path: Path) -> None:
+    """Every data value that reaches the report (labels, legends, hover text, tables, titles) is text: a
+    workflow or team named with links, markup, a script and control characters makes no element, link or
+    script in the page (Plotly renders <a>, <b> and <br> in labels: they must arrive escaped)."""
+    from playwright.sync_api import sync_playwright
+
+    from token_ledger.report.data import load
+    from token_ledger.report.page import render
+
+    assert DATABASE.exists(), f"{DATABASE} is missing: run `make build` first"
+    data = load(DATABASE)
+    for rows in data.values():
+        for row in rows if isinstance(rows, list) else []:
+            for field in HOSTILE_FIELDS:
+                if field in row:
+                    row[field] = _hostile(field, row[field])
+    html = render(data)
+    assert "\x00" not in html and "\x07" not in html
+    page_file = tmp_path / "hostile.html"
+    page_file.write_text(html, encoding="utf-8")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1360, "height": 900})
+            page.goto(page_file.as_uri(), wait_until="load")
+            page.wait_for_function(
+                "ids => ids.every(id => { const d = document.getElementById(id); return d && d._fullLayout; })",
+                arg=sorted(EXPECTED_CHARTS),
+                timeout=30_000,
+            )
+            found = page.evaluate(
+                """() => ({
+                    links: [...document.querySelectorAll('a')].filter(a => [
+                        a.getAttribute('href'), a.getAttributeNS('http://www.w3.org/1999/xlink', 'href'),
+                    ].join(' ').includes('evil.example')).length,
+                    images: document.querySelectorAll('img[src="x"]').length,
+                    bold: [...document.querySelectorAll('svg b, svg tspan[style*="bold"]')]
+                        .filter(e => e.textContent.includes('bold')).length,
+                    pwned: window.__pwned === undefined ? null : window.__pwned,
+                    asText: [...document.querySelectorAll('svg text, td, th, h2, h3, li')]
+                        .filter(e => e.textContent.includes('<a href="https://evil.example')).length,
+                })"""
+            )
+        finally:
+            browser.close()
+    assert (found["links"], found["images"], found["bold"], found["pwned"]) == (0, 0, 0, None), found
+    assert found["asText"] > 0, "the hostile names should be shown, as text"
+
+
+def test_report_during_a_build_says_so_in_one_line(tmp_path: Path) -> None:
+    """`make report` while dbt holds the warehouse (issue 16): one line saying so, not a traceback."""
+    database = tmp_path / "busy.duckdb"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, time; c = duckdb.connect({str(database)!r}); print('held', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        completed = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "token_ledger",
+                "report",
+                "--database",
+                str(database),
+                "--out",
+                str(tmp_path / "r.html"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        holder.kill()
+    assert completed.returncode == 2
+    assert completed.stderr.count("\n") == 1 and "in use by another process" in completed.stderr, completed.stderr

@@ -19,7 +19,7 @@ from typing import Any
 from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
-from token_ledger.contract import landing_files
+from token_ledger.contract import landing_tables
 from token_ledger.extract.http import Access, ApiClient, ExtractError, Redactor
 from token_ledger.extract.landing import (
     cell,
@@ -118,7 +118,7 @@ def stamp(
 def write_empty_tables(out: Path) -> list[str]:
     """A header-only CSV for every landing table the directory has no file of (--with-empty-tables)."""
     written = []
-    for table in landing_files():
+    for table in landing_tables():
         if not any((out / f"{table.identifier}{suffix}").exists() for suffix in (".csv", ".parquet")):
             write_rows_atomic(out / f"{table.identifier}.csv", table.names, [])
             written.append(table.identifier)

@@ -36,6 +36,7 @@ class ExpectedMixin:
             "redelivered_spans": s["redelivered_spans"],
             "model_calls": s["model_calls"],
             "errored_calls": s["errored_calls"],
+            "exclusive_input_calls": s["exclusive_input_calls"],
             "batch_calls": s["batch_calls"],
             "tool_calls": s["tool_calls"],
             "human_reviews": s["human_reviews"],

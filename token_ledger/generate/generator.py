@@ -154,7 +154,7 @@ class Generator(RunsMixin, TrafficMixin, OutcomesMixin, BillsMixin, InvoicesMixi
             "missing_span_id",
             "negative_tokens",
             "negative_tokens",
-            "negative_cache_tokens",
+            "exclusive_input",
             *CDC_DEFECTS,
         ]
         for i, what in enumerate(fixed):

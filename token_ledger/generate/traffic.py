@@ -3,10 +3,11 @@ spans, and at-least-once delivery of a day's spans."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from token_ledger.generate.plans import UNKNOWN_SERVICE, WORKFLOWS
-from token_ledger.generate.util import NS
+from token_ledger.generate.util import NS, UTC
 
 
 class TrafficMixin:
@@ -260,7 +261,9 @@ class TrafficMixin:
                 res,
             )
             reason = "negative token count"
-        else:  # negative_cache_tokens (cache above input is read, not quarantined: real-inputs.md 2)
+        else:  # exclusive_input: a paid call from a producer that reports input without cache
+            # (openlit on Anthropic, real-inputs.md 2): cache reads and writes above the input count,
+            # read as exclusive, never quarantined; billed like any call
             attrs = json.dumps(
                 {
                     "gen_ai.operation.name": "chat",
@@ -268,7 +271,7 @@ class TrafficMixin:
                     "gen_ai.request.model": "claude-sonnet-4-5",
                     "gen_ai.usage.input_tokens": 1000,
                     "gen_ai.usage.output_tokens": 120,
-                    "gen_ai.usage.cache_read.input_tokens": -900,
+                    "gen_ai.usage.cache_read.input_tokens": 900,
                     "gen_ai.usage.cache_creation.input_tokens": 300,
                     "workflow.step": "assess",
                     "gen_ai.input.messages": self.payloads.inputs["claim"][0],
@@ -276,18 +279,16 @@ class TrafficMixin:
                 },
                 separators=(",", ":"),
             )
-            row = (
-                trace_id,
-                span_id,
-                root_id,
-                "chat claude-sonnet-4-5",
-                t,
-                end,
-                "STATUS_CODE_UNSET",
-                attrs,
-                res,
+            bad_rows.append(
+                (trace_id, span_id, root_id, "chat claude-sonnet-4-5", t, end, "STATUS_CODE_UNSET", attrs, res)
             )
-            reason = "negative token count"
+            day = dt.datetime.fromtimestamp(t // NS, UTC).date()
+            team = self.seeds.services.get(service, "claims-ops")
+            self._record_usage("anthropic", team, day, "claude-sonnet-4-5-20250929", False, 1000, 900, 300, 120)
+            self.stats["distinct_spans"] += 1
+            self.stats["model_calls"] += 1
+            self.stats["exclusive_input_calls"] += 1
+            return
         bad_rows.append(row)
         self._quarantine("otel_spans", reason)
 

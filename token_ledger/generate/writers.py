@@ -8,11 +8,11 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from token_ledger.contract import landing_files, landing_table
+from token_ledger.contract import landing_table, landing_tables
 
 SPANS_TABLE = "otel_spans"
-# The generator writes every landing file of the contract (a table its story does not fill gets its header).
-GENERATED_TABLES = tuple(table.identifier for table in landing_files())
+# The generator writes every landing table of the contract (a table its story does not fill gets its header).
+GENERATED_TABLES = tuple(table.identifier for table in landing_tables())
 CSV_TABLES = tuple(table for table in GENERATED_TABLES if table != SPANS_TABLE)
 
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import plotly.graph_objects as go
+from markupsafe import Markup
 from plotly.subplots import make_subplots
 
 from token_ledger.report.style import (
@@ -19,6 +20,7 @@ from token_ledger.report.style import (
     no_data,
     num,
     pct,
+    plot_text,
     team_names,
     usd,
 )
@@ -100,11 +102,16 @@ def chart_invoices(data: dict[str, Any]) -> Chart:
                 amount = (row["lines_subtotal"] or 0.0) + (row["lines_tax"] or 0.0)
                 labels.append(f"{amount:.2f} {row['currency'] or ''}".strip() if amount else "quarantined")
             hovers.append(
-                f"{row['invoice_id'] or '(no invoice)'}: {row['status'].replace('_', ' ')}<br>"
-                f"invoice subtotal {num(row['invoice_subtotal'], 2)} · billing lines {num(row['lines_subtotal'], 2)}"
-                f" · quarantined {num(row['quarantined_amount'], 2)} {row['currency'] or ''}"
+                Markup("{}: {}<br>invoice subtotal {} · billing lines {} · quarantined {} {}").format(
+                    row["invoice_id"] or "(no invoice)",
+                    row["status"].replace("_", " "),
+                    num(row["invoice_subtotal"], 2),
+                    num(row["lines_subtotal"], 2),
+                    num(row["quarantined_amount"], 2),
+                    row["currency"] or "",
+                )
             )
-        cells[key] = {"category": status, "label": " / ".join(labels) or "✓", "hover": "<br>".join(hovers)}
+        cells[key] = {"category": status, "label": " / ".join(labels) or "✓", "hover": Markup("<br>").join(hovers)}
     figure = category_grid(cells, xs, providers, STATUS_COLORS)
     figure.update_xaxes(title_text="invoice month")
     base_layout(figure, 120 + 56 * max(len(providers), 1))
@@ -221,7 +228,7 @@ def chart_budget(data: dict[str, Any]) -> tuple[Chart, str | None]:
                 name=names.get(team, team),
                 marker_color=PALETTE[index % len(PALETTE)],
                 legendgroup="burn",
-                hovertemplate="%{y:.0%} of budget<extra>" + names.get(team, team) + "</extra>",
+                hovertemplate="%{y:.0%} of budget<extra>" + plot_text(names.get(team, team)) + "</extra>",
             ),
             row=1,
             col=2,
@@ -279,18 +286,23 @@ def chart_signals(data: dict[str, Any]) -> Chart:
     rows = [row for row in data["signals"] if row["workflow_name"] != "unlinked"]
     months = sorted({row["month"] for row in rows})
     cells_keys = sorted({(row["team_id"], row["workflow_name"]) for row in rows})
-    labels = {cell: f"{cell[1]}<br>({cell[0]})" for cell in cells_keys}
+    labels = {cell: Markup("{}<br>({})").format(cell[1], cell[0]) for cell in cells_keys}
     cells = {
         (month_label(row["month"]), labels[(row["team_id"], row["workflow_name"])]): {
             "category": row["recommendation"],
             "label": row["recommendation"].replace("_", " "),
-            "hover": (
-                f"<b>{row['recommendation'].replace('_', ' ')}</b>: {row['decision_rule']}<br>"
-                f"rules matched: {row['signals_triggered'] or 'none'}<br>"
-                f"marginal utility {num(row['marginal_token_utility'], 1)} · retry share "
-                f"{pct(row['retry_spend_share'], 1)} · routing share {pct(row['routing_excess_share'], 1)}<br>"
-                f"success rate {pct(row['success_rate'], 1)} · fully loaded / BPO "
-                f"{num(row['fully_loaded_cost_to_bpo_ratio'], 2)}"
+            "hover": Markup(
+                "<b>{}</b>: {}<br>rules matched: {}<br>marginal utility {} · retry share {} · routing share {}"
+                "<br>success rate {} · fully loaded / BPO {}"
+            ).format(
+                row["recommendation"].replace("_", " "),
+                row["decision_rule"],
+                row["signals_triggered"] or "none",
+                num(row["marginal_token_utility"], 1),
+                pct(row["retry_spend_share"], 1),
+                pct(row["routing_excess_share"], 1),
+                pct(row["success_rate"], 1),
+                num(row["fully_loaded_cost_to_bpo_ratio"], 2),
             ),
         }
         for row in rows

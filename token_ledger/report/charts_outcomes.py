@@ -19,6 +19,7 @@ from token_ledger.report.style import (
     no_data,
     num,
     pct,
+    plot_text,
     team_names,
     usd,
 )
@@ -30,21 +31,45 @@ def chart_cost_per_outcome(data: dict[str, Any]) -> Chart:
         by_workflow[row["workflow_name"] or "unlinked"].append(row)
     figure = go.Figure()
     for index, (workflow, rows) in enumerate(sorted(by_workflow.items())):
+        color = PALETTE[index % len(PALETTE)]
         points = [row for row in rows if row["successes"]]
+        # weeks whose calls are not all billed yet: their unbilled calls at list price, dashed, never as $0
+        billed = [row for row in points if not row["provisional_ai_cost_usd"]]
+        provisional = [row for row in points if row["provisional_ai_cost_usd"]]
         figure.add_trace(
             go.Scatter(
-                x=[row["week_start"] for row in points],
-                y=[row["ai_cost_usd"] / row["successes"] for row in points],
+                x=[row["week_start"] for row in billed],
+                y=[row["ai_cost_usd"] / row["successes"] for row in billed],
                 mode="lines+markers",
                 name=workflow,
-                line={"color": PALETTE[index % len(PALETTE)], "width": 2},
-                customdata=[[row["successes"], row["completed_items"], row["ai_cost_usd"]] for row in points],
+                line={"color": color, "width": 2},
+                customdata=[[row["successes"], row["completed_items"], row["ai_cost_usd"]] for row in billed],
                 hovertemplate=(
                     "%{x|%d %b %Y}<br>$%{y:.4f} per success<br>%{customdata[0]} successes of "
-                    "%{customdata[1]} completed<br>AI cost $%{customdata[2]:.2f}<extra>" + workflow + "</extra>"
+                    "%{customdata[1]} completed<br>AI cost $%{customdata[2]:.2f}"
+                    "<extra>" + plot_text(workflow) + "</extra>"
                 ),
             )
         )
+        if provisional:
+            figure.add_trace(
+                go.Scatter(
+                    x=[row["week_start"] for row in provisional],
+                    y=[(row["ai_cost_usd"] + row["provisional_ai_cost_usd"]) / row["successes"] for row in provisional],
+                    mode="lines+markers",
+                    name=f"{workflow} (provisional)",
+                    line={"color": color, "width": 2, "dash": "dot"},
+                    marker={"symbol": "circle-open", "size": 9},
+                    customdata=[
+                        [row["successes"], row["ai_cost_usd"], row["provisional_ai_cost_usd"]] for row in provisional
+                    ],
+                    hovertemplate=(
+                        "%{x|%d %b %Y}<br>$%{y:.4f} per success, provisional<br>%{customdata[0]} successes<br>"
+                        "billed $%{customdata[1]:.2f} + not billed yet (list price) $%{customdata[2]:.2f}"
+                        "<extra>" + plot_text(workflow) + "</extra>"
+                    ),
+                )
+            )
     base_layout(figure, 380, yaxis_title="USD per successful outcome (log scale)", xaxis_title="ISO week of completion")
     values = [trace.y[index] for trace in figure.data for index in range(len(trace.y))]
     ticks = [m * 10.0**e for e in range(-4, 4) for m in (1, 2, 5)]
@@ -68,6 +93,7 @@ def chart_cost_per_outcome(data: dict[str, Any]) -> Chart:
             usd(row["fully_loaded_cost_per_successful_usd"], 2),
             usd(row["bpo_unit_price_usd"], 2),
             usd(row["net_value_usd"], 0),
+            usd(row["provisional_ai_cost_usd"], 2) if row["provisional_ai_cost_usd"] else "–",
         ]
         for row in data["cost_per_outcome"]
     ]
@@ -76,8 +102,10 @@ def chart_cost_per_outcome(data: dict[str, Any]) -> Chart:
         "Cost per successful outcome, by workflow, week by week",
         "All AI cost of the week's completed work — retries and failed attempts included — divided by the "
         "outcomes that succeeded (automated or assisted). Log scale: the workflows differ by an order of "
-        "magnitude. The table gives the monthly figures of mart_cost_per_outcome, with the fully loaded "
-        "cost (AI + reviewers) next to the BPO price it competes with.",
+        "magnitude. Weeks whose calls are not all billed yet are dotted: their unbilled calls count at list "
+        "price (provisional), since a bill arrives days after the work. The table gives the monthly figures of "
+        "mart_cost_per_outcome, with the fully loaded cost (AI + reviewers) next to the BPO price it competes "
+        "with, and the provisional cost not yet billed (never added to the billed figures).",
         figure,
         {
             "columns": [
@@ -90,6 +118,7 @@ def chart_cost_per_outcome(data: dict[str, Any]) -> Chart:
                 "Fully loaded / success",
                 "BPO price",
                 "Net value",
+                "Provisional (not billed)",
             ],
             "rows": table_rows,
         },
@@ -144,7 +173,9 @@ def chart_value_vs_spend(data: dict[str, Any]) -> Chart:
                     name=f"{team}: {label}",
                     showlegend=False,
                     text=[row["week_start"].isoformat() for row in subset],
-                    hovertemplate="week of %{text}<br>spend $%{x:.2f}<br>value $%{y:,.0f}<extra>" + team + "</extra>",
+                    hovertemplate=(
+                        "week of %{text}<br>spend $%{x:.2f}<br>value $%{y:,.0f}<extra>" + plot_text(team) + "</extra>"
+                    ),
                 ),
                 row=1,
                 col=column,
@@ -164,7 +195,9 @@ def chart_value_vs_spend(data: dict[str, Any]) -> Chart:
                     line={"color": color, "width": 2, "dash": "dash"},
                     name=f"{team}: marginal utility",
                     showlegend=False,
-                    hovertemplate="slope %{customdata:.1f} $ of value per $ of inference<extra>" + team + "</extra>",
+                    hovertemplate=(
+                        "slope %{customdata:.1f} $ of value per $ of inference<extra>" + plot_text(team) + "</extra>"
+                    ),
                     customdata=[slope, slope],
                 ),
                 row=1,
@@ -216,7 +249,7 @@ def chart_leaks(data: dict[str, Any]) -> Chart:
                 name=label,
                 marker_color=color,
                 customdata=[cell[column] for cell in totals.values()],
-                hovertemplate="%{x:.1%} of spend · $%{customdata:.2f}<extra>" + label + "</extra>",
+                hovertemplate="%{x:.1%} of spend · $%{customdata:.2f}<extra>" + plot_text(label) + "</extra>",
             ),
             row=1,
             col=1,
@@ -235,7 +268,7 @@ def chart_leaks(data: dict[str, Any]) -> Chart:
                 orientation="h",
                 name=label,
                 marker_color=color,
-                hovertemplate="$%{x:.2f}<extra>" + label + "</extra>",
+                hovertemplate="$%{x:.2f}<extra>" + plot_text(label) + "</extra>",
             ),
             row=1,
             col=2,

@@ -7,6 +7,8 @@ from typing import Any
 
 import duckdb
 
+from token_ledger.report.style import clean
+
 # The relations the report reads (keep in step with the exposure cfo_report).
 REQUIRED_RELATIONS = (
     "fct_spend_ledger",
@@ -26,15 +28,23 @@ class ReportError(RuntimeError):
 
 
 def query(connection: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
+    """Rows as dicts, text without control characters (the page escapes the rest: page.py, style.py)."""
     cursor = connection.execute(sql)
     columns = [description[0] for description in cursor.description]
-    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    return [{column: clean(value) for column, value in zip(columns, row, strict=True)} for row in cursor.fetchall()]
 
 
 def load(database: Path) -> dict[str, Any]:
     if not database.exists():
         raise ReportError(f"{database} does not exist: run `make build` first")
-    connection = duckdb.connect(str(database), read_only=True)
+    try:
+        connection = duckdb.connect(str(database), read_only=True)
+    except duckdb.IOException as error:
+        if "lock" in str(error).lower():
+            raise ReportError(
+                f"{database} is in use by another process (a dbt build still running?): wait for it to finish"
+            ) from None
+        raise
     try:
         present = {
             row[0]
@@ -64,6 +74,7 @@ def load(database: Path) -> dict[str, Any]:
                     count(*) as completed_items,
                     sum(case when outcome_class in ('automated', 'assisted') then 1 else 0 end) as successes,
                     sum(ai_cost_usd) as ai_cost_usd,
+                    sum(provisional_ai_cost_usd) as provisional_ai_cost_usd,
                     sum(value_usd) as value_usd
                 from marts.fct_work_items
                 where outcome_class <> 'open'

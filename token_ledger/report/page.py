@@ -13,7 +13,7 @@ import plotly.offline
 from token_ledger.report.charts_finance import chart_budget, chart_invoices, chart_signals
 from token_ledger.report.charts_outcomes import chart_cost_per_outcome, chart_leaks, chart_value_vs_spend
 from token_ledger.report.data import load
-from token_ledger.report.style import PLOTLY_CONFIG, month_label, pct, usd
+from token_ledger.report.style import PLOTLY_CONFIG, clean, month_label, pct, sanitize_figure, usd
 
 TEMPLATE_DIR = Path(__file__).resolve().parent
 
@@ -76,8 +76,12 @@ def render(data: dict[str, Any], generated_at: dt.datetime | None = None) -> str
             "id": chart.chart_id,
             "title": chart.title,
             "caption": chart.caption,
-            "table": chart.table,
-            "html": chart.figure.to_html(
+            "table": (
+                {**chart.table, "rows": [[clean(cell) for cell in row] for row in chart.table["rows"]]}
+                if chart.table
+                else None
+            ),
+            "html": sanitize_figure(chart.figure).to_html(
                 full_html=False,
                 include_plotlyjs=False,
                 div_id=f"chart-{chart.chart_id}",

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
 import plotly.graph_objects as go
+from markupsafe import Markup
 
 PALETTE = ["#1f4e79", "#c0504d", "#2f6f4f", "#b58900", "#6c4f9c", "#2aa198", "#7f7f7f"]
 STATUS_COLORS = {
@@ -32,6 +34,50 @@ LEAK_SERIES = (
 )
 FONT = "Inter, 'Segoe UI', Helvetica, Arial, sans-serif"
 PLOTLY_CONFIG = {"displayModeBar": False, "responsive": True}
+
+
+# C0 control characters but tab and line feed, and DEL: never shown, never passed to the page
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# trace fields that carry data values plotly renders as text (its labels accept <a>, <b>, <br>, ...)
+DATA_FIELDS = ("name", "text", "hovertext", "legendgroup", "ids", "labels", "x", "y", "customdata")
+
+
+def clean(value: Any) -> Any:
+    """A data value with its control characters removed (strings only)."""
+    return CONTROL.sub("", value) if isinstance(value, str) else value
+
+
+def plot_text(value: Any) -> Any:
+    """A data value as plotly must get it: plotly renders a subset of HTML in every label and hover text,
+    so <, > and & become entities (it shows them as the characters) and control characters go. Text built
+    as markupsafe.Markup (our markup, data joined with Markup.format, which escapes it) passes as it is."""
+    if isinstance(value, Markup):
+        return clean(str(value))
+    if not isinstance(value, str):
+        return value
+    return clean(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _escaped(value: Any) -> Any:
+    if isinstance(value, str):
+        return plot_text(value)
+    if isinstance(value, list | tuple):
+        return [_escaped(item) for item in value]
+    return value
+
+
+def sanitize_figure(figure: go.Figure) -> go.Figure:
+    """Every data value of a figure's traces and its annotations (subplot titles) as plotly text: no element,
+    link or markup can come from data (text of our own markup is markupsafe.Markup, its data escaped when
+    it was joined). Hover templates are written with plot_text where data joins them."""
+    for trace in figure.data:
+        for field in DATA_FIELDS:
+            value = getattr(trace, field, None) if field in trace else None
+            if value is not None:
+                trace[field] = _escaped(list(value) if not isinstance(value, str) else value)
+    for annotation in figure.layout.annotations or ():
+        annotation.text = plot_text(annotation.text)
+    return figure
 
 
 @dataclass

@@ -18,7 +18,10 @@ final as (
         max(charge_date) as billed_through_date,
         min(charge_date) as billed_from_date
     from billing_lines
-    where charge_category = 'usage_tokens' and quarantine_reason is null
+    where
+        charge_category = 'usage_tokens' and quarantine_reason is null
+        {#- a charge dated after the run's day (macros/run_date.sql) bills nothing yet #}
+        and charge_date <= {{ sql_date(run_date()) }}
     group by 1, 2
 )
 

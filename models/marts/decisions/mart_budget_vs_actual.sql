@@ -1,6 +1,7 @@
 {#-
     Budget against actual spend, by team × calendar month, measured at an "as of" day: the latest charge
-    date in the ledger (var budget_as_of_date pins another day). Months after the as-of month are not
+    date in the ledger that is not after the run's day (macros/run_date.sql; var budget_as_of_date pins
+    another day). Months after the as-of month are not
     shown; months before it are closed (their forecast is their actual).
     Spend to date is every ledger dollar of the team in the month, by category. The month-end forecast
     extrapolates usage (allocated + untraced + usage_other) at its daily rate so far and carries the
@@ -27,9 +28,10 @@ as_of as (
     {%- if as_of_setting %}
     select cast('{{ as_of_setting }}' as date) as as_of_date
     {%- else %}
+    {#- a charge dated after the run's day (macros/run_date.sql) cannot be today -#}
     select max(charge_date) as as_of_date
     from ledger
-    where category <> 'quarantined'
+    where category <> 'quarantined' and charge_date <= {{ sql_date(run_date()) }}
     {%- endif %}
 ),
 

@@ -61,9 +61,31 @@
     'negative token count',
 ]) -%}
 {%- do span_checks.append(['tl_review_minutes < 0', 'negative review.minutes']) -%}
+{#- beyond what no real call can hold (var max_tokens_per_call: far above any context window sold), so that
+    no single span can swallow its pool's money or a mart: quarantined (issue 16) -#}
+{%- for name in ('input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_write_tokens') -%}
+    {%- set first_keys = [] -%}
+    {%- for meaning, keys in dialect['span'] if meaning == name -%}{%- do first_keys.append(keys[0]) -%}{%- endfor -%}
+    {%- do span_checks.append([
+        'tl_' ~ name ~ ' > ' ~ (var('max_tokens_per_call') | int),
+        'implausible ' ~ (first_keys[0] if first_keys else name),
+    ]) -%}
+{%- endfor -%}
+{%- do span_checks.append([
+    'tl_review_minutes > ' ~ (var('max_review_minutes') | int), 'implausible review.minutes'
+]) -%}
 {#- the columns of the flattened landing (file order, then what landing_source adds): the OTLP branch
     gives the same, so the two branches union -#}
 {%- set flat_columns = landing_source_columns('otel', 'spans') or [] -%}
+{%- set flat_names = flat_columns | map(attribute=0) | list -%}
+{#- a file that types its start times as integers (Parquet) lets the reader skip row groups before the
+    incremental window; text (CSV) cannot be compared with a number, and is filtered after parsing -#}
+{%- set integer_start = [] -%}
+{%- for lowered, column, sql_type in flat_columns if lowered == 'start_time_unix_nano'
+    and sql_type | upper in ('BIGINT', 'INTEGER', 'UBIGINT', 'HUGEINT', 'INT64', 'LONG') -%}
+    {%- do integer_start.append(column) -%}
+{%- endfor -%}
+{%- set nanos_prefilter = 'start_time_unix_nano' if integer_start else none -%}
 {%- set start_nanos = landing_value('start_time_unix_nano', 'integer') -%}
 {%- set since = incremental_since('span_date') %}
 
@@ -94,7 +116,7 @@ keys as (
         {{ landing_text('trace_id') }} as key_trace_id,
         {{ landing_text('span_id') }} as key_span_id
     from flat_keys
-    {{ window_dates_filter(timestamp_from_unix_nanos(start_nanos), since, 'start_time_unix_nano') }}
+    {{ window_dates_filter(timestamp_from_unix_nanos(start_nanos), since, nanos_prefilter) }}
     {%- if otlp_enabled() %}
     union all
     select
@@ -124,7 +146,7 @@ flat_parsed as (
         {{ json_parse_object('cast(resource_attributes as ' ~ dbt.type_string() ~ ')', resource_columns) }}
             as resource_attributes_object
     from flat_landing
-    {{ window_dates_filter(timestamp_from_unix_nanos(start_nanos), since, 'start_time_unix_nano') }}
+    {{ window_dates_filter(timestamp_from_unix_nanos(start_nanos), since, nanos_prefilter) }}
 ),
 
 flat as (
@@ -141,9 +163,18 @@ flat as (
         {{ landing_json_unreadable('attributes', 'attributes_object') }} as tl_is_attributes_unreadable,
         {{ landing_json_unreadable('resource_attributes', 'resource_attributes_object') }}
             as tl_is_resource_attributes_unreadable,
+        {#- where a loader flattened OTLP files (PostgreSQL, Spark: token_ledger/otlp.py), the position of the
+            span in its line and whether the line was readable -#}
+        {%- if '_landing_unreadable' in flat_names %}
+        coalesce(lower(cast(_landing_unreadable as {{ dbt.type_string() }})) = 'true', false) as tl_is_unreadable_record,
+        {%- else %}
         false as tl_is_unreadable_record,
-        cast(null as {{ dbt.type_string() }}) as tl_span_kind,
+        {%- endif %}
+        {%- if '_landing_span' in flat_names %}
+        cast(_landing_span as {{ dbt.type_string() }}) as tl_landing_span,
+        {%- else %}
         cast(null as {{ dbt.type_string() }}) as tl_landing_span,
+        {%- endif %}
         cast(null as {{ dbt.type_string() }}) as tl_otlp_row_hash
     from flat_parsed
 ),
@@ -154,7 +185,7 @@ otlp as (
     select
         {%- for lowered, column, sql_type in flat_columns %}
         {%- if lowered in ('trace_id', 'span_id', 'parent_span_id', 'name', 'status_code', 'scope_name', 'scope_version',
-            '_landing_file', '_landing_row') %}
+            'span_kind', '_landing_file', '_landing_row') %}
         cast({{ lowered }} as {{ sql_type }}) as {{ adapter.quote(column) }},
         {%- elif lowered in ('start_time_unix_nano', 'end_time_unix_nano') %}
         {#- as the flat file types it (Parquet: an integer already; CSV: text) #}
@@ -173,7 +204,6 @@ otlp as (
         false as tl_is_attributes_unreadable,
         false as tl_is_resource_attributes_unreadable,
         is_unreadable_record as tl_is_unreadable_record,
-        span_kind as tl_span_kind,
         _landing_span as tl_landing_span,
         {{ dbt.hash("concat_ws('|', _landing_file, _landing_row, _landing_span, trace_id, span_id, start_time_unix_nano, "
             ~ "end_time_unix_nano, name, status_code, cast(attribute_keys as varchar), cast(attribute_values as varchar))") }}
@@ -252,13 +282,13 @@ typed as (
                 then coalesce(tl_otlp_row_hash, {{ landing_row_hash('otel', 'spans') }})
         end as landing_row_hash,
         _landing_file as landing_file,
-        _landing_row as landing_row,
+        {{ landing_value("_landing_row", "integer") }} as landing_row,
         tl_landing_span as landing_span,
         tl_trace_id as trace_id,
         tl_span_id as span_id,
         {{ landing_text('parent_span_id') }} as parent_span_id,
         {{ landing_text('name') }} as span_name,
-        tl_span_kind as span_kind,
+        {{ landing_text('span_kind') }} as span_kind,
         {{ landing_text('scope_name') }} as scope_name,
         {{ landing_text('scope_version') }} as scope_version,
         tl_start_nanos as start_time_unix_nano,
