@@ -149,7 +149,7 @@ bench: venv
 #                        every mart compared row for row with the DuckDB build; then the same for the
 #                        real-inputs fixture (its own warehouse, target/spark-fixtures). Needs Java 17.
 SPARK_LOCAL := DBT_SPARK_HOME=$(CURDIR)/target/spark
-REAL_INPUTS := $(CURDIR)/tests/fixtures/real_traces/landing
+REAL_INPUTS := $(CURDIR)/tests/fixtures/real_inputs/landing
 SPARK_FIXTURE := DBT_SPARK_HOME=$(CURDIR)/target/spark-fixtures
 
 .PHONY: spark-venv spark-load spark-build spark-fixture-build test-spark
@@ -169,7 +169,8 @@ spark-build: spark-load
 
 spark-fixture-build: spark-venv
 	$(SPARK_FIXTURE) $(BIN)/token-ledger load --target spark --landing $(REAL_INPUTS)
-	$(SPARK_FIXTURE) $(BIN)/dbt build --target spark --full-refresh --fail-fast --target-path target/spark-fixtures-dbt
+	$(SPARK_FIXTURE) $(BIN)/dbt build --target spark --full-refresh --fail-fast --target-path target/spark-fixtures-dbt \
+		--vars '{run_date: "2026-12-31"}'
 
 test-spark: dbt-build dev-venv spark-build spark-fixture-build
 	$(SPARK_LOCAL) TOKEN_LEDGER_SPARK_BUILD=1 $(BIN)/pytest tests/pytest/test_spark_parity.py

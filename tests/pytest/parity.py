@@ -26,8 +26,10 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # the DuckDB build every other engine is compared with (make dbt-build)
 DUCKDB_PATH = Path(os.environ.get("DBT_DUCKDB_PATH", PROJECT_ROOT / "target" / "token_ledger.duckdb"))
 RAW_SCHEMA = "raw"
-# One combined real-inputs fixture (real producers' traces and exports) is built on every engine too.
-REAL_INPUTS_FIXTURE = "real_traces"
+# One combined real-inputs fixture is built on every engine too: tests/fixtures/real_inputs, the real
+# producers' OTLP traces and the outcomes of tests/fixtures/real_traces beside the real bills (FOCUS sample
+# slice, Admin API shapes, Mistral) and flat spans of tests/fixtures/real_bills (links, not copies).
+REAL_INPUTS_FIXTURE = "real_inputs"
 MODEL_SCHEMAS = ("staging", "intermediate", "marts")
 
 

@@ -109,8 +109,9 @@ def test_upstream_relation_equals_duckdb(duck, pg, schema, name):
 
 
 def test_real_inputs_fixture_equals_duckdb(tmp_path_factory):
-    """The combined real-inputs fixture (real producers' OTLP files, through the loader's flattening) builds
-    on PostgreSQL (database <dbname>_fixtures) to the same staging, intermediate and marts as on DuckDB."""
+    """The combined real-inputs fixture (real producers' OTLP files through the loader's flattening, and real
+    bills) builds on PostgreSQL (database <dbname>_fixtures) to the same staging, intermediate and marts as on
+    DuckDB."""
     from harness import build_project, fixture_dir, patched_environ, require_success
 
     from token_ledger.contract import landing_tables
