@@ -86,7 +86,10 @@ def _identifier(table: dict, project_vars: dict) -> str:
 
 @functools.cache
 def _project_vars(root: Path) -> dict:
-    document = yaml.safe_load((root / "dbt_project.yml").read_text(encoding="utf-8")) or {}
+    project = root / "dbt_project.yml"
+    if not project.is_file():  # a directory holding sources YAML only (no var can be referenced there)
+        return {}
+    document = yaml.safe_load(project.read_text(encoding="utf-8")) or {}
     return document.get("vars") or {}
 
 

@@ -72,7 +72,11 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     # a crash mid-run (issue 16): the next day's run fails at a model in the middle of the per-call chain,
     # after the span deliveries, traces and calls of the window were replaced; the next run must repair it
     crashed = build_project(
-        arrive(DEMO_DIR, landing), incremental_dir, extra_args=BUILD_ARGS, fresh=False, before_run=_inject_failure(CRASH_MODEL)
+        arrive(DEMO_DIR, landing),
+        incremental_dir,
+        extra_args=BUILD_ARGS,
+        fresh=False,
+        before_run=_inject_failure(CRASH_MODEL),
     )
     assert not crashed.success and crashed.node(CRASH_MODEL).status == "error", crashed.output[-2000:]
     second = build_project(landing, incremental_dir, extra_args=BUILD_ARGS, fresh=False)

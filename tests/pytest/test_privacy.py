@@ -228,13 +228,7 @@ OUTPUTS = {
 }
 # Findings: output → why its check fails today. strict: once fixed, the xfail turns into a failure, and
 # the entry goes.
-KNOWN_VIOLATIONS = {
-    "token_ledger.spark": (
-        "project finding: profiles.yml output `spark` has a literal `host: NA` (dbt-spark's `method: session` "
-        "ignores it, but every host/user/password/token key must be an env_var() expression, as the file's own "
-        "header promises); fix: host: \"{{ env_var('DBT_SPARK_HOST', 'NA') }}\""
-    ),
-}
+KNOWN_VIOLATIONS: dict[str, str] = {}
 
 
 def _credential_problems(config: Any, where: str) -> list[str]:
