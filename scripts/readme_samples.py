@@ -102,19 +102,21 @@ def marginal_utility(query: Query) -> list[str]:
 
 RECONCILIATION_NOTES = {
     "variance": "(its lines differ from the invoice by the variance)",
-    "currency_mismatch": "(invoice in {currency}, a line in another currency)",
+    "currency_mismatch": "(invoice in {currency}, lines of {other} in {other_currency})",
     "uninvoiced": "(no invoice covers these lines yet)",
 }
 
 
 def invoice_reconciliation(query: Query) -> list[str]:
     rows = query(
-        "select invoice_id, provider, month, variance, status, currency from marts.mart_invoice_reconciliation"
+        "select invoice_id, provider, month, variance, status, currency, other_currency, other_currency_amount"
+        " from marts.mart_invoice_reconciliation"
         " where status <> 'matched' order by invoice_id is null, invoice_id, provider, month nulls last"
     )
     body = []
-    for invoice_id, provider, month, variance, status, currency in rows:
-        note = RECONCILIATION_NOTES[status].format(currency=currency)
+    for invoice_id, provider, month, variance, status, currency, other_currency, other_amount in rows:
+        other = "several amounts" if other_amount is None else f"{other_amount:.3f}".rstrip("0").rstrip(".")
+        note = RECONCILIATION_NOTES[status].format(currency=currency, other=other, other_currency=other_currency)
         if month is None:
             note = "(quarantined money without a readable date)"
         body.append([invoice_id or "(none)", provider, cell(month), cell(variance, 2), status, note])

@@ -81,6 +81,19 @@
     ]) }}
 {% endmacro %}
 
+{#- What every base model of a billing export passes on from its typed rows to its checked ones: where the
+    row landed and what it held (landing_row_columns), and how its deliveries are told apart (its
+    extraction time, raw key and bucket: select_billing_deliveries). -#}
+{% macro billing_delivery_columns() -%}
+    landing_row_hash,
+        landing_file,
+        landing_row,
+        landing_raw_values,
+        extracted_at,
+        raw_key,
+        bucket_key
+{%- endmacro %}
+
 {#- The raw key of a row of a registered export, as text: its bucket (the date it belongs to), billing
     account and raw_key columns (real-inputs.md 4). Used where the landing columns are in scope. -#}
 {% macro billing_raw_key(name, bucket_date) -%}

@@ -305,6 +305,14 @@
             'unknown ' ~ column.name,
         ]) -%}
     {%- endfor -%}
+    {#- beyond what no real row can be (meta.plausible_max: the var holding the bound, issue 16): a readable
+        value above it would swallow its pool or a mart, so the row is quarantined as implausible -#}
+    {%- for column in node.columns.values() if column.meta.get('plausible_max') -%}
+        {%- do checks.append([
+            'abs(' ~ landing_value(column.name, column.data_type) ~ ') > ' ~ (var(column.meta.plausible_max) | float),
+            'implausible ' ~ column.name,
+        ]) -%}
+    {%- endfor -%}
     {%- if (checks + extra_checks) | length == 0 -%}
         cast(null as {{ dbt.type_string() }})
     {%- else -%}

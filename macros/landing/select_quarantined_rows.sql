@@ -49,13 +49,29 @@
         cast({{ project_id }} as {{ dbt.type_string() }}) as project_id,
         cast({{ charge_date }} as date) as charge_date,
         cast({{ record_key }} as {{ dbt.type_string() }}) as record_key,
-        cast({{ amount }} as {{ type_money() }}) as amount,
+        {#- an implausible row's amount is not carried (its text is in raw_values): no single row may
+            swallow the quarantined money of a ledger cell or an invoice -#}
+        case
+            when quarantine_reason not like 'implausible %' then cast({{ amount }} as {{ type_money() }})
+        end as amount,
         cast({{ currency }} as {{ dbt.type_string() }}) as currency,
         cast({{ raw_values }} as {{ dbt.type_string() }}) as raw_values,
         cast({{ service_provider_name }} as {{ dbt.type_string() }}) as service_provider_name,
         cast({{ service_name }} as {{ dbt.type_string() }}) as service_name
     from {{ relation }}
     where quarantine_reason is not null
+{%- endmacro %}
+
+{#-
+    Where a landing row is and what it is, the first columns of every base model's typed CTE: its whole-row
+    fingerprint (duplicates), its landing file and data row (the quarantine key) and its raw values (what
+    fct_quarantined_rows shows a person). Meant for the base model's first CTE over landing_source().
+-#}
+{% macro landing_row_columns(source_name, table_name) -%}
+    {{ landing_row_hash(source_name, table_name) }} as landing_row_hash,
+        _landing_file as landing_file,
+        cast(_landing_row as {{ dbt.type_bigint() }}) as landing_row,
+        {{ landing_raw_values(source_name, table_name) }} as landing_raw_values
 {%- endmacro %}
 
 {#-

@@ -6,7 +6,9 @@
     correction counts toward the invoice that carries it). Every line counts, the out_of_scope services of
     a cloud bill included (an AWS invoice bills EC2 too). Lines no invoice covers appear per provider, account and month as `uninvoiced`.
     Alongside, in USD, what became of those lines: allocated, untraced, non-token; and, in the billing
-    currency, what is quarantined. A line without an FX rate is still a billing line (metrics.md 12): it
+    currency, what is quarantined; lines in another currency than the invoice's are shown apart, with their
+    currency and amount (other_currency, other_currency_amount), so a currency_mismatch says what the
+    invoice does not count (issue 16: a line in a currency without an FX rate). A line without an FX rate is still a billing line (metrics.md 12): it
     counts in lines_subtotal (no rate is needed in its own currency) and in the currency check. A row
     that could not be read at all is not a billing line: only its readable amount shows, as quarantined.
 -#}
@@ -110,6 +112,32 @@ line_invoice as (
     from matched
 ),
 
+{# an invoice's lines in currencies other than its own: one row per invoice and currency #}
+other_currency_lines as (
+    select
+        line_invoice.reconciliation_key,
+        line_invoice.currency,
+        sum(line_invoice.billed_amount) as billed_amount
+    from line_invoice
+    inner join invoices
+        on line_invoice.invoice_id = invoices.invoice_id
+    where
+        line_invoice.invoice_rank = 1
+        and not line_invoice.is_unreadable
+        and line_invoice.currency <> invoices.currency
+    group by 1, 2
+),
+
+other_currency_totals as (
+    select
+        reconciliation_key,
+        {{ dbt.listagg('currency', "', '", 'order by currency') }} as other_currency,
+        {# an amount only when the other lines share one currency: amounts in two do not add up #}
+        case when count(*) = 1 then sum(billed_amount) end as other_currency_amount
+    from other_currency_lines
+    group by 1
+),
+
 invoiced_totals as (
     select
         line_invoice.reconciliation_key,
@@ -167,6 +195,8 @@ invoice_rows as (
         coalesce(invoiced_totals.lines_tax, 0.0) as lines_tax,
         invoices.subtotal - coalesce(invoiced_totals.lines_subtotal, 0.0) as variance,
         coalesce(invoiced_totals.other_currency_lines, 0) > 0 as has_currency_mismatch,
+        other_currency_totals.other_currency,
+        other_currency_totals.other_currency_amount,
         coalesce(invoiced_totals.allocated_usd, 0.0) as allocated_usd,
         coalesce(invoiced_totals.untraced_usd, 0.0) as untraced_usd,
         coalesce(invoiced_totals.non_token_usd, 0.0) as non_token_usd,
@@ -177,6 +207,8 @@ invoice_rows as (
     from invoices
     left join invoiced_totals
         on invoices.invoice_id = invoiced_totals.reconciliation_key
+    left join other_currency_totals
+        on invoices.invoice_id = other_currency_totals.reconciliation_key
 ),
 
 uninvoiced_rows as (
@@ -202,6 +234,9 @@ uninvoiced_rows as (
         end as lines_tax,
         cast(null as {{ type_money() }}) as variance,
         count(distinct currency) > 1 as has_currency_mismatch,
+        {# no invoice, so no currency of its own to differ from: the lines' currencies are in currency #}
+        cast(null as {{ dbt.type_string() }}) as other_currency,
+        cast(null as {{ type_money() }}) as other_currency_amount,
         coalesce(sum(allocated_usd), 0.0) as allocated_usd,
         coalesce(sum(untraced_usd), 0.0) as untraced_usd,
         coalesce(sum(other_usd), 0.0) as non_token_usd,

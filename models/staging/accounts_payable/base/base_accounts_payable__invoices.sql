@@ -10,10 +10,7 @@ source as (
 
 typed as (
     select
-        {{ landing_row_hash('accounts_payable', 'invoices') }} as landing_row_hash,
-        _landing_file as landing_file,
-        cast(_landing_row as {{ dbt.type_bigint() }}) as landing_row,
-        {{ landing_raw_values('accounts_payable', 'invoices') }} as landing_raw_values,
+        {{ landing_row_columns('accounts_payable', 'invoices') }},
         {{ landing_text('invoice_id') }} as invoice_id,
         lower({{ landing_text('provider') }}) as provider,
         {{ landing_text('billing_account_id') }} as billing_account_id,

@@ -15,10 +15,7 @@ source as (
 
 typed as (
     select
-        {{ landing_row_hash('anthropic', 'costs') }} as landing_row_hash,
-        _landing_file as landing_file,
-        cast(_landing_row as {{ dbt.type_bigint() }}) as landing_row,
-        {{ landing_raw_values('anthropic', 'costs') }} as landing_raw_values,
+        {{ landing_row_columns('anthropic', 'costs') }},
         {{ landing_value('starting_at', 'timestamp') }} as bucket_start_at,
         {{ landing_value('ending_at', 'timestamp') }} as bucket_end_at,
         {{ landing_text('organization_id') }} as billing_account_id,
@@ -43,13 +40,7 @@ typed as (
 
 checked as (
     select
-        landing_row_hash,
-        landing_file,
-        landing_row,
-        landing_raw_values,
-        extracted_at,
-        raw_key,
-        bucket_key,
+        {{ billing_delivery_columns() }},
         'anthropic' as provider,
         billing_account_id,
         workspace_id,

@@ -10,10 +10,7 @@ source as (
 
 checked as (
     select
-        {{ landing_row_hash('claims', 'claims') }} as landing_row_hash,
-        _landing_file as landing_file,
-        cast(_landing_row as {{ dbt.type_bigint() }}) as landing_row,
-        {{ landing_raw_values('claims', 'claims') }} as landing_raw_values,
+        {{ landing_row_columns('claims', 'claims') }},
         {{ landing_text('claim_id') }} as claim_id,
         {{ landing_value('received_at', 'timestamp') }} as received_at,
         {{ landing_value('updated_at', 'timestamp') }} as updated_at,

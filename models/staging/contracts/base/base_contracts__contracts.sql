@@ -10,10 +10,7 @@ source as (
 
 checked as (
     select
-        {{ landing_row_hash('contracts', 'contracts') }} as landing_row_hash,
-        _landing_file as landing_file,
-        cast(_landing_row as {{ dbt.type_bigint() }}) as landing_row,
-        {{ landing_raw_values('contracts', 'contracts') }} as landing_raw_values,
+        {{ landing_row_columns('contracts', 'contracts') }},
         {{ landing_text('contract_id') }} as contract_id,
         {{ landing_value('submitted_at', 'timestamp') }} as submitted_at,
         {{ landing_value('updated_at', 'timestamp') }} as updated_at,

@@ -16,10 +16,7 @@ source as (
 
 typed as (
     select
-        {{ landing_row_hash('focus', 'charges') }} as landing_row_hash,
-        _landing_file as landing_file,
-        cast(_landing_row as {{ dbt.type_bigint() }}) as landing_row,
-        {{ landing_raw_values('focus', 'charges') }} as landing_raw_values,
+        {{ landing_row_columns('focus', 'charges') }},
         {{ landing_text('BillingAccountId') }} as billing_account_id,
         {{ landing_text('ServiceProviderName') }} as service_provider_name,
         {{ landing_text('ServiceName') }} as service_name,
@@ -69,13 +66,7 @@ read as (
 
 checked as (
     select
-        landing_row_hash,
-        landing_file,
-        landing_row,
-        landing_raw_values,
-        extracted_at,
-        raw_key,
-        bucket_key,
+        {{ billing_delivery_columns() }},
         cast(null as {{ dbt.type_string() }}) as provider,
         billing_account_id,
         service_provider_name,

@@ -10,10 +10,7 @@ source as (
 
 checked as (
     select
-        {{ landing_row_hash('helpdesk', 'tickets') }} as landing_row_hash,
-        _landing_file as landing_file,
-        cast(_landing_row as {{ dbt.type_bigint() }}) as landing_row,
-        {{ landing_raw_values('helpdesk', 'tickets') }} as landing_raw_values,
+        {{ landing_row_columns('helpdesk', 'tickets') }},
         {{ landing_text('ticket_id') }} as ticket_id,
         {{ landing_value('created_at', 'timestamp') }} as created_at,
         {{ landing_value('updated_at', 'timestamp') }} as updated_at,

@@ -14,10 +14,7 @@ source as (
 
 typed as (
     select
-        {{ landing_row_hash('mistral', 'costs') }} as landing_row_hash,
-        _landing_file as landing_file,
-        cast(_landing_row as {{ dbt.type_bigint() }}) as landing_row,
-        {{ landing_raw_values('mistral', 'costs') }} as landing_raw_values,
+        {{ landing_row_columns('mistral', 'costs') }},
         {{ landing_value('start_date', 'date') }} as period_start_date,
         {{ landing_value('end_date', 'date') }} as period_end_date,
         {{ landing_text('organization_id') }} as billing_account_id,
@@ -37,13 +34,7 @@ typed as (
 
 checked as (
     select
-        landing_row_hash,
-        landing_file,
-        landing_row,
-        landing_raw_values,
-        extracted_at,
-        raw_key,
-        bucket_key,
+        {{ billing_delivery_columns() }},
         'mistral' as provider,
         billing_account_id,
         workspace_id,

@@ -22,10 +22,7 @@ source as (
 
 typed as (
     select
-        {{ landing_row_hash('openai', 'costs') }} as landing_row_hash,
-        _landing_file as landing_file,
-        cast(_landing_row as {{ dbt.type_bigint() }}) as landing_row,
-        {{ landing_raw_values('openai', 'costs') }} as landing_raw_values,
+        {{ landing_row_columns('openai', 'costs') }},
         {{ landing_value('start_time', 'integer') }} as bucket_start_unix,
         {{ landing_value('end_time', 'integer') }} as bucket_end_unix,
         {{ landing_text('organization_id') }} as billing_account_id,
@@ -95,13 +92,7 @@ parsed as (
 
 checked as (
     select
-        landing_row_hash,
-        landing_file,
-        landing_row,
-        landing_raw_values,
-        extracted_at,
-        raw_key,
-        bucket_key,
+        {{ billing_delivery_columns() }},
         'openai' as provider,
         billing_account_id,
         project_id,

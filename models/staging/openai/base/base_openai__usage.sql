@@ -17,10 +17,7 @@ source as (
 
 typed as (
     select
-        {{ landing_row_hash('openai', 'usage') }} as landing_row_hash,
-        _landing_file as landing_file,
-        cast(_landing_row as {{ dbt.type_bigint() }}) as landing_row,
-        {{ landing_raw_values('openai', 'usage') }} as landing_raw_values,
+        {{ landing_row_columns('openai', 'usage') }},
         {{ landing_value('start_time', 'integer') }} as bucket_start_unix,
         coalesce({{ landing_text('project_id') }}, '') as project_id,
         {{ landing_text('model') }} as model_name,
@@ -44,13 +41,7 @@ typed as (
 
 checked as (
     select
-        landing_row_hash,
-        landing_file,
-        landing_row,
-        landing_raw_values,
-        extracted_at,
-        raw_key,
-        bucket_key,
+        {{ billing_delivery_columns() }},
         'openai' as provider,
         project_id,
         {{ timestamp_from_unix_seconds('bucket_start_unix') }} as bucket_start_at,
