@@ -301,7 +301,7 @@ def spark_conf() -> dict[str, str]:
         "spark.master": os.environ.get("DBT_SPARK_MASTER", "local[2]"),
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.shuffle.partitions": os.environ.get("DBT_SPARK_SHUFFLE_PARTITIONS", "4"),
-        "spark.driver.memory": os.environ.get("DBT_SPARK_DRIVER_MEMORY", "2g"),
+        "spark.driver.memory": os.environ.get("DBT_SPARK_DRIVER_MEMORY", "6g"),
         "spark.ui.enabled": "false",
         "spark.sql.warehouse.dir": f"{home}/warehouse",
         "spark.hadoop.javax.jdo.option.ConnectionURL": f"jdbc:derby:;databaseName={home}/metastore_db;create=true",
