@@ -132,7 +132,9 @@ test-postgres: dbt-build dev-venv postgres-build
 	$(PG_LOCAL) TOKEN_LEDGER_POSTGRES_BUILD=1 $(BIN)/pytest tests/pytest/test_postgres_parity.py
 
 # ---- benchmark (issue 6): the project against the engine's lower bound ----------------------------------
-#   make bench                               sizes 1M and 10M spans (generated once under data/bench/)
+#   make bench                               sizes 1M and 10M spans over 12 weeks, and 10M over 120 weeks (the
+#                                            daily volume of 1M: is the daily run flat in history?); data sets
+#                                            generated once under data/bench/
 #   make bench BENCH_ARGS=--quick            smoke test, about 100k spans
 #   make bench BENCH_ARGS="--sizes 1m"       one size; see benchmarks/README.md for the other options
 # Writes benchmarks/RESULTS.md; warehouses and dbt artifacts go to target/bench/.

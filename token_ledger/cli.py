@@ -3,7 +3,7 @@
     token-ledger generate --out DIR [--seed 42] [--scale 1]        demo landing data
     token-ledger load --landing DIR [--target postgres|spark]      landing files -> a warehouse's raw schema
     token-ledger report [--database FILE] [--out FILE]             the CFO report (one HTML file)
-    token-ledger bench [--quick] [--sizes 1m,10m]                  the benchmark (benchmarks/README.md)
+    token-ledger bench [--quick] [--sizes 1m,10m,10m@120w]         the benchmark (benchmarks/README.md)
     token-ledger extract openai|anthropic --since D --out DIR      provider Admin APIs -> landing files
 
 The arguments are declared here; each subcommand's work is imported only when it runs, so
@@ -72,7 +72,12 @@ def _add_report(sub: argparse._SubParsersAction) -> None:
 
 def _add_bench(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("bench", help="benchmark the project against the engine's lower bound")
-    parser.add_argument("--sizes", default="1m,10m", help="comma-separated span counts, e.g. 1m,10m")
+    parser.add_argument(
+        "--sizes",
+        default="1m,10m,10m@120w",
+        help="comma-separated span counts, e.g. 1m,10m; 10m@120w spreads them over 120 weeks instead of 12 "
+        "(the daily volume of 1m over ten times the history)",
+    )
     parser.add_argument("--quick", action="store_true", help="smoke test: one size of 100k spans")
     parser.add_argument("--regenerate", action="store_true", help="regenerate the data sets even if present")
     parser.add_argument("--skip-tests", action="store_true", help="do not time dbt test")

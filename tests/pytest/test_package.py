@@ -144,8 +144,12 @@ def test_optional_columns_are_read_from_meta(tmp_path):
 
 
 def test_bench_sizes_and_comparison():
-    assert parse_size("1m") == ("1m", 1_000_000)
-    assert parse_size("100k") == ("100k", 100_000)
+    assert parse_size("1m", 12) == ("1m", 1_000_000, 12)
+    assert parse_size("100k", 12) == ("100k", 100_000, 12)
+    assert parse_size("10m@120w", 12) == ("10m@120w", 10_000_000, 120)
+    assert parse_size("1m@12w", 12) == ("1m", 1_000_000, 12)
+    with pytest.raises(ValueError, match="number of weeks"):
+        parse_size("10m@120d", 12)
     row = {"work_item_type": "ticket", "team_id": "t", "completion_month": "2026-09-01"}
     row |= dict.fromkeys(COUNT_COLUMNS, 1) | dict.fromkeys(MONEY_COLUMNS + RATE_COLUMNS, 0.5)
     assert compare([row], [dict(row)]) == []

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from token_ledger import landing_cut
 from token_ledger.bench.measure import log
-from token_ledger.bench.settings import BILL_LAG_DAYS, CUTOFF, NEW_DAY, REPO_ROOT, SEED, START, WEEKS
+from token_ledger.bench.settings import BILL_LAG_DAYS, REPO_ROOT, SEED, START, WEEKS, cutoff, new_day
 
 # ------------------------------------------------------------------------------------- the data sets
 
@@ -26,9 +26,19 @@ class DataSet:
     target_spans: int
     scale: float
     root: Path  # data/bench/spans-<label>
+    weeks: int = WEEKS  # the history the spans cover: days START .. day N+1
     generated_seconds: float | None = None
     cut_seconds: float | None = None
     facts: dict = field(default_factory=dict)
+
+    @property
+    def new_day(self) -> dt.date:
+        """Day N+1: a longer history ends later (every size starts on START)."""
+        return new_day(self.weeks)
+
+    @property
+    def cutoff(self) -> dt.datetime:
+        return cutoff(self.weeks)
 
     @property
     def generated(self) -> Path:
@@ -43,7 +53,7 @@ class DataSet:
         return self.root / "landing"
 
 
-def generator_matches(directory: Path, scale: float) -> bool:
+def generator_matches(directory: Path, scale: float, end: dt.date) -> bool:
     expected = directory / "_expected.json"
     if not expected.exists() or not (directory / "otel_spans.parquet").exists():
         return False
@@ -52,17 +62,17 @@ def generator_matches(directory: Path, scale: float) -> bool:
         facts.get("seed") == SEED
         and math.isclose(float(facts.get("scale", -1)), scale)
         and facts.get("window", {}).get("start") == START.isoformat()
-        and facts.get("window", {}).get("end") == NEW_DAY.isoformat()
+        and facts.get("window", {}).get("end") == end.isoformat()
     )
 
 
 def generate(ds: DataSet, regenerate: bool) -> None:
-    if not regenerate and generator_matches(ds.generated, ds.scale):
+    if not regenerate and generator_matches(ds.generated, ds.scale, ds.new_day):
         log(f"{ds.label}: reusing {ds.generated.relative_to(REPO_ROOT)}")
     else:
         shutil.rmtree(ds.generated, ignore_errors=True)
         shutil.rmtree(ds.base, ignore_errors=True)
-        log(f"{ds.label}: generating --scale {ds.scale} (days {START} .. {NEW_DAY}) ...")
+        log(f"{ds.label}: generating --scale {ds.scale} (days {START} .. {ds.new_day}, {ds.weeks} weeks) ...")
         cmd = [
             sys.executable,
             "-m",
@@ -77,24 +87,25 @@ def generate(ds: DataSet, regenerate: bool) -> None:
             "--start",
             START.isoformat(),
             "--weeks",
-            str(WEEKS),
+            str(ds.weeks),
         ]
         t = time.perf_counter()
         subprocess.run(cmd, check=True)
         ds.generated_seconds = time.perf_counter() - t
     marker = ds.base / "_cut.json"
-    if regenerate or not marker.exists() or json.loads(marker.read_text()).get("cutoff") != CUTOFF.isoformat():
+    if regenerate or not marker.exists() or json.loads(marker.read_text()).get("cutoff") != ds.cutoff.isoformat():
         t = time.perf_counter()
-        cut_landing(ds.generated, ds.base)
+        cut_landing(ds)
         ds.cut_seconds = time.perf_counter() - t
     point_landing(ds, ds.base)
 
 
-def cut_landing(source: Path, target: Path) -> None:
+def cut_landing(ds: DataSet) -> None:
     """The landing files as they stood at the end of day N: spans that had ended and CDC versions
     written before midnight, bills through day N-2 (the bill lags two days); invoices as generated."""
-    log(f"cutting {source.relative_to(REPO_ROOT)} at {CUTOFF.isoformat()} -> {target.relative_to(REPO_ROOT)}")
-    landing_cut.cut_landing(source, target, CUTOFF, NEW_DAY - dt.timedelta(days=BILL_LAG_DAYS + 1))
+    source, target = ds.generated, ds.base
+    log(f"cutting {source.relative_to(REPO_ROOT)} at {ds.cutoff.isoformat()} -> {target.relative_to(REPO_ROOT)}")
+    landing_cut.cut_landing(source, target, ds.cutoff, ds.new_day - dt.timedelta(days=BILL_LAG_DAYS + 1))
 
 
 def point_landing(ds: DataSet, directory: Path) -> None:

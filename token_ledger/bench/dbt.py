@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -15,7 +16,7 @@ from token_ledger.bench.settings import MART_COLUMNS
 
 
 class Dbt:
-    def __init__(self, project: Path, work: Path, landing: Path):
+    def __init__(self, project: Path, work: Path, landing: Path, run_date: dt.date):
         self.project = project
         self.work = work
         self.warehouse = work / "warehouse.duckdb"
@@ -28,7 +29,8 @@ class Dbt:
             DBT_TARGET="duckdb",
             DBT_SEND_ANONYMOUS_USAGE_STATS="false",
         )
-        self.vars = json.dumps({"raw_dir": str(landing)})
+        # run_date: the data's day N+1, not today's date (a longer history ends after today)
+        self.vars = json.dumps({"raw_dir": str(landing), "run_date": run_date.isoformat()})
         self.exe = str(Path(sys.executable).parent / "dbt")
 
     def fresh(self) -> None:

@@ -16,12 +16,19 @@ def log(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
-def parse_size(text: str) -> tuple[str, int]:
-    """'1m' -> ('1m', 1_000_000); '100k' -> ('100k', 100_000)."""
+def parse_size(text: str, default_weeks: int) -> tuple[str, int, int]:
+    """A size: span rows, and optionally the weeks of history they span (the same daily volume over a
+    longer history is a size too). '1m' -> ('1m', 1_000_000, default_weeks); '100k' -> ('100k', 100_000,
+    default_weeks); '10m@120w' -> ('10m@120w', 10_000_000, 120)."""
     t = text.strip().lower()
-    factor = {"k": 1_000, "m": 1_000_000}.get(t[-1:], 1)
-    number = float(t[:-1] if t[-1:] in "km" else t)
-    return t, int(number * factor)
+    count, _, history = t.partition("@")
+    if history and not (history.endswith("w") and history[:-1].isdigit() and int(history[:-1]) > 0):
+        raise ValueError(f"a size's history is a number of weeks, like 10m@120w: got {text!r}")
+    weeks = int(history[:-1]) if history else default_weeks
+    factor = {"k": 1_000, "m": 1_000_000}.get(count[-1:], 1)
+    number = float(count[:-1] if count[-1:] in "km" else count)
+    label = t if weeks != default_weeks else count
+    return label, int(number * factor), weeks
 
 
 def human_bytes(n: float) -> str:

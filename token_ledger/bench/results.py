@@ -15,14 +15,12 @@ from token_ledger.bench.dbt import node_summary
 from token_ledger.bench.measure import Measured, fmt_ratio, fmt_s, human_bytes, log
 from token_ledger.bench.settings import (
     BILL_LAG_DAYS,
-    NEW_DAY,
     PROJECT_DIRS,
     PROJECT_FILES,
     REPO_ROOT,
     RESULTS,
     SEED,
     START,
-    WEEKS,
 )
 
 
@@ -179,10 +177,38 @@ def summary_lines(r: SizeResult) -> list[str]:
     return out
 
 
+def history_pairs(results: list[SizeResult]) -> list[tuple[SizeResult, SizeResult, float, float]]:
+    """Sizes of the same daily volume (generator scale) on histories of different length: (shorter,
+    longer, (b) wall ratio, (b) CPU ratio). A daily run that costs what the day brought stays near 1."""
+    pairs = []
+    for short in results:
+        for long in results:
+            if long.ds.scale == short.ds.scale and long.ds.weeks > short.ds.weeks:
+                pairs.append(
+                    (
+                        short,
+                        long,
+                        long.incremental.seconds / short.incremental.seconds,
+                        long.incremental.cpu_seconds / short.incremental.cpu_seconds,
+                    )
+                )
+    return pairs
+
+
+def history_lines(results: list[SizeResult]) -> list[str]:
+    return [
+        f"flat in history: (b) on {long.ds.weeks} weeks / (b) on {short.ds.weeks} weeks, the same daily volume "
+        f"(spans-{long.ds.label} / spans-{short.ds.label}) = {fmt_ratio(wall)} (CPU {fmt_ratio(cpu)})"
+        for short, long, wall, cpu in history_pairs(results)
+    ]
+
+
 def print_summary(results: list[SizeResult]) -> None:
     print("\n" + "=" * 110)
     for r in results:
         print("\n".join(summary_lines(r)))
+    for line in history_lines(results):
+        print(line)
     print("=" * 110, flush=True)
 
 
@@ -222,6 +248,21 @@ def write_results(results: list[SizeResult], state: str, args: argparse.Namespac
             f"| {human_bytes(r.hand_peak_rss)} "
             f"| {match} ({r.cells} cells, after (a) and after (b)) |"
         )
+    pairs = history_pairs(results)
+    if pairs:
+        lines += [
+            "",
+            "Flat in history: (b) on the same daily volume over a longer history, against (b) over the shorter one",
+            "(issue 17: at most 1.5 for ten times the history).",
+            "",
+            "| sizes (same daily volume) | weeks | (b) wall ratio | (b) CPU ratio |",
+            "|---|---|---|---|",
+        ]
+        lines += [
+            f"| spans-{long.ds.label} / spans-{short.ds.label} | {long.ds.weeks} / {short.ds.weeks} "
+            f"| **{fmt_ratio(wall)}** | {fmt_ratio(cpu)} |"
+            for short, long, wall, cpu in pairs
+        ]
     lines += [
         "",
         "Targets of issue 6, at 10 M spans: (a)/(c) ≤ 2 (moonshot 1.5); (b)/(a) ≤ 0.10; peak memory < 6 GiB.",
@@ -243,13 +284,14 @@ def write_results(results: list[SizeResult], state: str, args: argparse.Namespac
         q, qcpu = r.hand_seconds, r.hand_cpu_seconds
         facts = r.ds.facts
         lines += [
-            f"### spans-{r.ds.label}: generator `--scale {r.ds.scale} --seed {SEED} --start {START} --weeks {WEEKS}`",
+            f"### spans-{r.ds.label}: generator `--scale {r.ds.scale} --seed {SEED} --start {START} "
+            f"--weeks {r.ds.weeks}`",
             "",
-            f"Landing on day N (through {NEW_DAY - dt.timedelta(days=1)}): {r.base_rows:,} span rows, spans file "
+            f"Landing on day N (through {r.ds.new_day - dt.timedelta(days=1)}): {r.base_rows:,} span rows, spans file "
             f"{human_bytes(facts['base']['spans_file_bytes'])}, all files "
             f"{human_bytes(facts['base']['landing_bytes'])}."
-            f" Day N+1 ({NEW_DAY}) adds {r.next_rows - r.base_rows:,} span rows, its CDC versions and the bill of"
-            f" {NEW_DAY - dt.timedelta(days=BILL_LAG_DAYS)}.",
+            f" Day N+1 ({r.ds.new_day}) adds {r.next_rows - r.base_rows:,} span rows, its CDC versions and the bill of"
+            f" {r.ds.new_day - dt.timedelta(days=BILL_LAG_DAYS)} (var run_date: {r.ds.new_day}).",
             "",
             "```",
             *summary_lines(r),

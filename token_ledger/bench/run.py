@@ -23,6 +23,7 @@ from token_ledger.bench.settings import (
     QUICK_SIZE,
     REPO_ROOT,
     SPANS_PER_SCALE,
+    WEEKS,
 )
 
 # ------------------------------------------------------------------------------------------ one size
@@ -34,9 +35,9 @@ def bench_size(ds: DataSet, project: Path, args: argparse.Namespace) -> SizeResu
     res.base_rows = landing_facts(ds.base)["span_rows"]
     res.next_rows = landing_facts(ds.generated)["span_rows"]
     ds.facts = {"base": landing_facts(ds.base), "generated": landing_facts(ds.generated)}
-    work = REPO_ROOT / "target" / "bench" / f"spans-{ds.label}"
+    work = REPO_ROOT / "target" / "bench" / ds.root.name
     work.mkdir(parents=True, exist_ok=True)
-    dbt = Dbt(project, work, ds.landing)
+    dbt = Dbt(project, work, ds.landing, ds.new_day)
     dbt.fresh()
     seeds = project / "seeds"
 
@@ -170,9 +171,11 @@ def run(args: argparse.Namespace) -> int:
     log(f"benchmarking a snapshot of the dbt project ({state}) in {project.relative_to(REPO_ROOT)}")
     results: list[SizeResult] = []
     for text in args.sizes.split(","):
-        label, spans = parse_size(text)
-        scale = round(spans / SPANS_PER_SCALE, 1)
-        ds = DataSet(label, spans, scale, REPO_ROOT / "data" / "bench" / f"spans-{label}")
+        label, spans, weeks = parse_size(text, WEEKS)
+        # SPANS_PER_SCALE is per 12-week window: the scale is a daily volume, so a longer history of the
+        # same scale has proportionally more spans
+        scale = round(spans / (SPANS_PER_SCALE * weeks / WEEKS), 1)
+        ds = DataSet(label, spans, scale, REPO_ROOT / "data" / "bench" / f"spans-{label.replace('@', '-')}", weeks)
         results.append(bench_size(ds, project, args))
         print_summary(results)
         if not args.no_results:

@@ -12,10 +12,24 @@ HAND_QUERY = BENCH_DIR / "hand_query.sql"
 RESULTS = BENCH_DIR / "RESULTS.md"
 
 SEED = 42
-START = dt.date(2026, 8, 4)  # a Tuesday: the 84th day, the one that "arrives", is a Monday
+START = dt.date(2026, 8, 4)  # a Tuesday: day N+1 of any whole number of weeks is a Monday
 WEEKS = 12
-NEW_DAY = START + dt.timedelta(days=WEEKS * 7 - 1)  # day N+1
-CUTOFF = dt.datetime(NEW_DAY.year, NEW_DAY.month, NEW_DAY.day, tzinfo=dt.UTC)  # end of day N
+# A size with a longer history (e.g. 10m@120w: the daily volume of 1m over ten times the weeks) starts on the
+# same day and ends later: the seeds price every model the generator uses from 2025-10-15 on, not before.
+# Every size passes its own day N+1 as var run_date.
+
+
+def new_day(weeks: int) -> dt.date:
+    """Day N+1, the day that arrives in (b), of a history of `weeks` weeks: always a Monday."""
+    return START + dt.timedelta(days=weeks * 7 - 1)
+
+
+def cutoff(weeks: int) -> dt.datetime:
+    """The end of day N: midnight starting day N+1, UTC."""
+    day = new_day(weeks)
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+
+
 BILL_LAG_DAYS = 2  # the generator bills through the window's last day minus two
 SPANS_PER_SCALE = 35_088  # landing span rows per unit of --scale over the 12-week window (1m -> 28.5)
 QUICK_SIZE = "100k"
