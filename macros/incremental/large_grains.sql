@@ -196,3 +196,36 @@
 {% macro spark__landing_nanos_prefilter(column, since) -%}
     true
 {%- endmacro %}
+
+{#-
+    The work items a run must recompute (every row of theirs, in the run and work-item models): those with
+    a run among the window's traces (a new run, or one whose spans or cost changed: its attempt numbers and
+    totals move), and those with a CDC version updated in the window (int_work_items.updated_at: a new
+    status, a completion, an item the outcome systems now know).
+-#}
+{% macro window_work_items(since) -%}
+    select work_item_type, work_item_id from {{ ref('int_run_activity') }}
+    where {{ in_window_traces('trace_id', 'started_at', since) }}
+    union
+    select work_item_type, work_item_id from {{ ref('int_work_items') }}
+    where updated_at >= {{ sql_date(since) }}
+{%- endmacro %}
+
+{#- The filter a work-item-grained model puts on its input: the window's work items (nothing on a full build). -#}
+{% macro in_window_work_items(since, type_column='work_item_type', id_column='work_item_id') -%}
+    {%- if since is none -%}
+        true
+    {%- else -%}
+        ({{ type_column }}, {{ id_column }}) in ({{ window_work_items(since) }})
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Pre-hook of a run-grained or work-item-grained model: delete the window's work items (every row of theirs). -#}
+{% macro delete_window_work_items(date_column) -%}
+    {%- set since = incremental_since(date_column) -%}
+    {%- if since is none -%}
+        select 1
+    {%- else -%}
+        delete from {{ this }} where {{ in_window_work_items(since) }}
+    {%- endif -%}
+{%- endmacro %}

@@ -18,6 +18,7 @@ it), and the data tests ran on the incremental warehouse too (the invariants hol
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
 import math
@@ -43,6 +44,9 @@ INCREMENTAL_MODELS = (
     "int_model_call_allocations",
     "int_model_calls_costed",
     "int_run_activity",
+    "base_helpdesk__tickets",
+    "base_claims__claims",
+    "base_contracts__contracts",
 )
 
 
@@ -60,19 +64,33 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     billed_through = dt.date.fromisoformat(window["billed_through"])
     cutoff = dt.datetime(last_day.year, last_day.month, last_day.day, tzinfo=dt.UTC)
     root = tmp_path_factory.mktemp("incremental")
+    # the whole demo, plus a CDC version written on the last day for a ticket closed weeks before
+    whole = root / "landing_whole"
+    shutil.copytree(DEMO_DIR, whole)
+    reopened = _reopen_an_old_ticket(whole / "tickets.csv", last_day)
     day_n = root / "landing_day_n"
-    counts = landing_cut.cut_landing(DEMO_DIR, day_n, cutoff, billed_through - dt.timedelta(days=1))
+    counts = landing_cut.cut_landing(whole, day_n, cutoff, billed_through - dt.timedelta(days=1))
+    late_span = _hold_back_a_span(day_n / "otel_spans.parquet", last_day - dt.timedelta(days=2))
 
     incremental_dir = root / "incremental"
     landing = arrive(day_n, root / "landing")
     first = build_project(landing, incremental_dir, extra_args=BUILD_ARGS)
     require_success(first)
+    late_bill_day = dt.date.fromisoformat(window["billed_through"])
     with first.connect() as con:
         latest = con.execute("select max(span_date) from staging.base_otel__spans").fetchall()[0][0]
+        # what day N held, read before the next runs change this warehouse
+        day_n_spans = {r[0] for r in con.execute("select span_id from staging.base_otel__spans").fetchall()}
+        day_n_reopened_status = con.execute(
+            "select status from staging.stg_helpdesk__tickets where ticket_id = ?", [reopened]
+        ).fetchall()[0][0]
+        day_n_late_bill_lines = con.execute(
+            "select count(*) from intermediate.int_billing_lines where charge_date = ?", [late_bill_day]
+        ).fetchall()[0][0]
     # a crash mid-run (issue 16): the next day's run fails at a model in the middle of the per-call chain,
     # after the span deliveries, traces and calls of the window were replaced; the next run must repair it
     crashed = build_project(
-        arrive(DEMO_DIR, landing),
+        arrive(whole, landing),
         incremental_dir,
         extra_args=BUILD_ARGS,
         fresh=False,
@@ -81,7 +99,7 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     assert not crashed.success and crashed.node(CRASH_MODEL).status == "error", crashed.output[-2000:]
     second = build_project(landing, incremental_dir, extra_args=BUILD_ARGS, fresh=False)
     require_success(second)
-    full = build_project(DEMO_DIR, root / "full", extra_args=(*BUILD_ARGS, "--full-refresh"))
+    full = build_project(whole, root / "full", extra_args=(*BUILD_ARGS, "--full-refresh"))
     require_success(full)
     return {
         "first": first,
@@ -91,7 +109,62 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         "latest_day_n": latest,
         "cut_counts": counts,
         "day_n": day_n,
+        "cut": cutoff,
+        "late_span": late_span,
+        "reopened": reopened,
+        "whole": whole,
+        "day_n_spans": day_n_spans,
+        "day_n_reopened_status": day_n_reopened_status,
+        "day_n_late_bill_lines": day_n_late_bill_lines,
+        "late_bill_day": late_bill_day,
     }
+
+
+def _reopen_an_old_ticket(tickets_file: Path, day: dt.date) -> str:
+    """A CDC update of an old work item: a ticket whose versions all predate the window by weeks is
+    reopened on `day` (a new version appended, as the helpdesk's change feed would write it)."""
+    with tickets_file.open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    columns = list(rows[0])
+    last_update: dict[str, str] = {}
+    for row in rows:
+        last_update[row["ticket_id"]] = max(last_update.get(row["ticket_id"], ""), row["updated_at"])
+    old = sorted(t for t, u in last_update.items() if u.startswith("2026-08-1") and t.isdigit())[0]
+    current = max((r for r in rows if r["ticket_id"] == old), key=lambda r: r["updated_at"])
+    version = {
+        **current,
+        "updated_at": f"{day.isoformat()}T10:00:00Z",
+        "solved_at": "",
+        "status": "open",
+        "reopens": str(int(current["reopens"]) + 1),
+    }
+    with tickets_file.open("a", newline="") as f:
+        csv.DictWriter(f, fieldnames=columns, lineterminator="\n").writerow(version)
+    return old
+
+
+def _hold_back_a_span(spans_file: Path, day: dt.date) -> str:
+    """A late span: one model call of a trace that started on `day` (inside the window) is left out of the
+    day-N landing, as an exporter that retried its batch would deliver it, and arrives with day N+1."""
+    import duckdb
+
+    with duckdb.connect() as con:
+        span_id = con.execute(
+            f"""
+            select span_id from read_parquet('{spans_file}')
+            where parent_span_id is not null and attributes like '%gen_ai.usage.input_tokens%'
+                and cast(to_timestamp(start_time_unix_nano / 1e9) as date) = ?
+            order by span_id limit 1
+            """,
+            [day],
+        ).fetchall()[0][0]
+        kept = spans_file.with_suffix(".kept.parquet")
+        con.execute(
+            f"copy (select * from read_parquet('{spans_file}') where span_id <> ?) to '{kept}' (format parquet)",
+            [span_id],
+        )
+    kept.replace(spans_file)
+    return span_id
 
 
 # the model an injected error stops the crashed run at (upstream of it, the window was already replaced)
@@ -150,6 +223,26 @@ def test_day_n_is_a_real_cut(builds: dict[str, Any]) -> None:
     full_spans = builds["full"].scalar("select count(*) from staging.base_otel__spans")
     assert 0 < builds["cut_counts"]["otel_spans"] < full_spans
     assert builds["cut_counts"]["openai_costs"] > 0
+
+
+def test_the_next_day_brings_late_data_of_every_kind(builds: dict[str, Any]) -> None:
+    """What the incremental run must put where a full refresh puts it, present in the arriving data: a late
+    span (started before the cut, delivered after it), a late bill (a day already traced), and a new CDC
+    version of a work item first seen well before the window (its old current version becomes a duplicate)."""
+    full: Build = builds["full"]
+    cut_day = builds["latest_day_n"]
+    late_span = builds["late_span"]
+    assert late_span not in builds["day_n_spans"]
+    late_call = "select count(*) from intermediate.int_model_calls where span_id = ? and call_date < ?"
+    assert full.scalar(late_call, [late_span, cut_day]) == 1
+    assert builds["incremental"].scalar(late_call, [late_span, cut_day]) == 1
+    late_bill_lines = "select count(*) from intermediate.int_billing_lines where charge_date = ?"
+    assert builds["day_n_late_bill_lines"] == 0
+    assert full.scalar(late_bill_lines, [builds["late_bill_day"]]) > 0
+    status = "select status from staging.stg_helpdesk__tickets where ticket_id = ?"
+    assert builds["day_n_reopened_status"] in ("solved", "closed")
+    assert full.scalar(status, [builds["reopened"]]) == "open"
+    assert builds["incremental"].scalar(status, [builds["reopened"]]) == "open"
 
 
 @pytest.mark.parametrize("model", INCREMENTAL_MODELS)

@@ -1,18 +1,32 @@
+{{ config(
+    materialized=large_grain_materialization(),
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+    unique_key='trace_id',
+    pre_hook="{{ delete_window_work_items('started_at') }}",
+) }}
+
 {#-
     One row per run (a trace whose root names a work item, metrics.md 4) with its attempt number among
     the runs of the same work item (ordered by start time), whether the outcome systems know the work
-    item, and what happened inside it (int_run_activity). A table rebuilt whole on every run: attempts
-    and work items change as new runs and CDC versions arrive, and a million runs is cheap to rank.
+    item, and what happened inside it (int_run_activity). Incremental: every run of a work item with a
+    run in the window or a CDC version updated in it is ranked again (macros/incremental).
 -#}
+
+-- depends_on: {{ ref('int_trace_roots') }}
+
+{%- set since = incremental_since('started_at') %}
 
 with
 
 activity as (
     select * from {{ ref('int_run_activity') }}
+    where {{ in_window_work_items(since) }}
 ),
 
 work_items as (
     select * from {{ ref('int_work_items') }}
+    where {{ in_window_work_items(since) }}
 ),
 
 attempts as (

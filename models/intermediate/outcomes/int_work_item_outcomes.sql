@@ -4,16 +4,33 @@
     included), human minutes and cost, the BPO price it replaces, value and first pass.
     Human cost converts the reviewer rate at the completion date (the last run's date while open);
     the BPO price is the one in force on the completion date, in USD at that date.
+    Incremental: the work items with a run in the window or a CDC version updated in it are recomputed
+    (macros/incremental).
 -#}
+
+{{ config(
+    materialized=large_grain_materialization(),
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+    unique_key=['work_item_type', 'work_item_id'],
+    pre_hook="{{ delete_window_work_items('last_run_started_at') }}",
+) }}
+
+-- depends_on: {{ ref('int_trace_roots') }}
+-- depends_on: {{ ref('int_run_activity') }}
+
+{%- set since = incremental_since('last_run_started_at') %}
 
 with
 
 work_items as (
     select * from {{ ref('int_work_items') }}
+    where {{ in_window_work_items(since) }}
 ),
 
 runs as (
     select * from {{ ref('int_runs') }}
+    where {{ in_window_work_items(since) }}
 ),
 
 bpo_rates as (
@@ -123,6 +140,7 @@ final as (
         cast({{ dbt.date_trunc('month', 'completed_date') }} as date) as completion_month,
         runs,
         first_run_started_at,
+        last_run_started_at,
         ai_cost_usd,
         provisional_ai_cost_usd,
         human_minutes,

@@ -2,7 +2,7 @@
     The current state of every work item in the outcome systems (tickets, claims, contracts) at one grain,
     with what the outcome-class rules of metrics.md 5 need from the outcome system itself: whether the
     item is still open, failed or needed a person, and its completion time. Review spans add to this in
-    fct_work_items.
+    fct_work_items. `updated_at` (of the current version) tells the incremental models which items changed.
 -#}
 
 with
@@ -29,7 +29,8 @@ ticket_items as (
         case when status in ('solved', 'closed') then coalesce(solved_at, updated_at) end as completed_at,
         status not in ('solved', 'closed') as is_open,
         is_escalated as is_failed_in_system,
-        coalesce(assignee_type = 'human', false) or reopens > 0 as is_assisted_in_system
+        coalesce(assignee_type = 'human', false) or reopens > 0 as is_assisted_in_system,
+        updated_at
     from tickets
 ),
 
@@ -42,7 +43,8 @@ claim_items as (
         decided_at as completed_at,
         decided_at is null or decision is null or decision = 'pended' as is_open,
         coalesce(decision = 'withdrawn', false) as is_failed_in_system,
-        has_manual_correction as is_assisted_in_system
+        has_manual_correction as is_assisted_in_system,
+        updated_at
     from claims
 ),
 
@@ -55,7 +57,8 @@ contract_items as (
         reviewed_at as completed_at,
         review_status = 'in_review' or reviewed_at is null as is_open,
         false as is_failed_in_system,
-        false as is_assisted_in_system
+        false as is_assisted_in_system,
+        updated_at
     from contracts
 ),
 

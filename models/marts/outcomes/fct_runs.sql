@@ -2,16 +2,34 @@
     The decision trace (metrics.md 10): one row per run with its work item, attempt, the ordered path of
     steps (model calls by workflow.step, `!` when the call errored; tool calls as tool:<name>; human
     reviews as review:<outcome>), counts, tokens, allocated cost, and the outcome its work item reached.
+    A table kept up to date incrementally: the runs of the work items with a run or a CDC version in the
+    window are replaced (macros/incremental), as in int_runs.
 -#}
+
+{{ config(
+    materialized=large_grain_materialization(),
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+    unique_key='trace_id',
+    pre_hook="{{ delete_window_work_items('started_at') }}",
+) }}
+
+-- depends_on: {{ ref('int_trace_roots') }}
+-- depends_on: {{ ref('int_run_activity') }}
+-- depends_on: {{ ref('int_work_items') }}
+
+{%- set since = incremental_since('started_at') %}
 
 with
 
 runs as (
     select * from {{ ref('int_runs') }}
+    where {{ in_window_work_items(since) }}
 ),
 
 outcomes as (
     select * from {{ ref('int_work_item_outcomes') }}
+    where {{ in_window_work_items(since) }}
 ),
 
 final as (

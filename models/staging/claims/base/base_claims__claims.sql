@@ -1,6 +1,11 @@
-{{ config(materialized='table') }}
+{{ cdc_versions_config('claim_id') }}
 
-{#- Every claim version, typed, with its quarantine reason; older CDC versions are duplicates. -#}
+{#-
+    Every claim version, typed, with its quarantine reason; older CDC versions are duplicates. Incremental: the
+    versions of the claims updated in the window are re-read and ranked again (macros/incremental/cdc_versions.sql).
+-#}
+
+{%- set since = incremental_since('updated_at') %}
 
 with
 
@@ -30,6 +35,7 @@ final as (
         *,
         {{ landing_duplicate_flag('claim_id', 'updated_at desc') }} as is_duplicate
     from checked
+    where {{ in_window_versions('claim_id', since) }}
 )
 
 select * from final

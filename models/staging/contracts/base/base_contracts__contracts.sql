@@ -1,6 +1,11 @@
-{{ config(materialized='table') }}
+{{ cdc_versions_config('contract_id') }}
 
-{#- Every contract version, typed, with its quarantine reason; older CDC versions are duplicates. -#}
+{#-
+    Every contract version, typed, with its quarantine reason; older CDC versions are duplicates. Incremental: the
+    versions of the contracts updated in the window are re-read and ranked again (macros/incremental/cdc_versions.sql).
+-#}
+
+{%- set since = incremental_since('updated_at') %}
 
 with
 
@@ -27,6 +32,7 @@ final as (
         *,
         {{ landing_duplicate_flag('contract_id', 'updated_at desc') }} as is_duplicate
     from checked
+    where {{ in_window_versions('contract_id', since) }}
 )
 
 select * from final

@@ -1,6 +1,11 @@
-{{ config(materialized='table') }}
+{{ cdc_versions_config('ticket_id') }}
 
-{#- Every ticket version, typed, with its quarantine reason; older CDC versions are duplicates. -#}
+{#-
+    Every ticket version, typed, with its quarantine reason; older CDC versions are duplicates. Incremental: the
+    versions of the tickets updated in the window are re-read and ranked again (macros/incremental/cdc_versions.sql).
+-#}
+
+{%- set since = incremental_since('updated_at') %}
 
 with
 
@@ -31,6 +36,7 @@ final as (
         *,
         {{ landing_duplicate_flag('ticket_id', 'updated_at desc') }} as is_duplicate
     from checked
+    where {{ in_window_versions('ticket_id', since) }}
 )
 
 select * from final
