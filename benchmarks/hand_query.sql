@@ -128,8 +128,10 @@ ai_services as (
     where coalesce(service_name, '') <> '' and lower(is_ai) = 'true'
 ),
 
--- the meters that name a model and token type (per provider, on one meter column or any)
-token_meters as (
+-- every meter the seed knows, per provider, on one meter column or any: one that names a token type (and
+-- maybe a model) makes a usage row token spend; one without is a known non-token charge, which still wins
+-- over a less specific token meter
+billing_meters as (
     select provider, lower(meter_column) as meter_column, lower(meter) as meter_pattern, model, token_type,
         -- the most specific meter wins: an exact meter, then the longest pattern, then a verified one
         position('%' in meter) = 0 as is_exact, length(meter) as meter_length, status = 'verified' as is_verified,
@@ -497,7 +499,7 @@ focus_rows as (
 focus_meters as (
     select r.row_id, m.model as meter_model, m.token_type as meter_token_type
     from (select row_id, provider, unnest(meter_texts, recursive := true) from focus_rows) as r
-    inner join token_meters as m
+    inner join billing_meters as m
         on r.provider = m.provider
         and (coalesce(m.meter_column, '') = '' or m.meter_column = r.meter_column)
         and r.meter_text like m.meter_pattern
