@@ -8,40 +8,73 @@
 --
 -- How it stays cheap (PERFORMANCE.md):
 --   * otel_spans.parquet is read once; each span's JSON attributes are parsed once, by one json_transform
---     into a typed struct holding only the 14 keys this answer needs (try() turns invalid JSON into NULL,
+--     into a typed struct holding only the keys this answer needs (try() turns invalid JSON into NULL,
 --     which is how a span with unreadable attributes is recognized and quarantined: no second parse), and
 --     the struct is pinned as a column (unnest of a one-element list) so that the optimizer cannot copy
 --     the json_transform call into each filter that reads a field;
---   * spans that cannot matter (tool calls: anything that is not a model call, a root or a review) are
---     dropped right after the parse, and only narrow typed columns travel on;
---   * the dedupe (latest end_time_unix_nano per trace_id + span_id) is one window over those narrow
---     columns (several times cheaper than arg_max of a struct, which DuckDB runs on a generic slow path);
---   * everything is aggregated before it is joined: the calls' tokens are summed per raw key (provider,
---     model spelling, day, batch: a few thousand rows) to get each pool's Qt and rate B x f / Qt, and each
---     trace's cost is then sum(tokens x rate) over its calls, with only per-trace rows meeting the runs;
+--   * spans that cannot matter (tool calls: anything that is not a model call, a root, a review or a span
+--     naming a work item) are dropped right after the parse, and only narrow typed columns travel on;
+--   * the dedupe (latest end_time_unix_nano per trace_id + span_id, then the first in the file) is one
+--     window over those narrow columns (several times cheaper than arg_max of a struct, which DuckDB runs
+--     on a generic slow path);
+--   * everything is aggregated before it is joined: the calls' tokens are summed per raw key (provider
+--     spelling, model spelling, day, batch: a few thousand rows), and only those keys meet the seeds (the
+--     provider spellings, the model aliases) and the bills to get each pool's Qt and rate B x f / Qt;
+--     each trace's cost is then sum(tokens x rate) over its calls, with only per-trace rows meeting the
+--     runs;
 --   * the billing exports (a few thousand rows) and the CDC outcome tables are read as text, exactly like
---     the project's landing views (read_csv all_varchar), and typed with try_cast.
+--     the project's landing views (read_csv all_varchar), and typed with try_cast; the FOCUS rows are
+--     matched against the billing seeds (services, meters) after everything that cannot be AI token
+--     usage is dropped.
 --
--- Same answer as the project (metrics.md 1-6, 12; DECISIONS.md), including the quarantine rules that
--- the generator plants: spans with invalid JSON attributes, a missing span_id, negative token counts or
--- cache tokens above input tokens; billing rows with an unreadable amount, an unknown ChargeCategory,
--- invalid SkuPriceDetails JSON, a missing starting_at, a currency without an FX rate, a negative usage
--- count; CDC rows with a missing id, an unparseable updated_at or an unknown status/decision.
+-- Same answer as the project (metrics.md 1-6, 12; real-inputs.md 2-4; DECISIONS.md), with its readings:
+--   * one provider request is one call; input tokens read per producer: inclusive of cache reads and
+--     writes by convention, exclusive when the cache tokens exceed the input (the call is real and paid,
+--     never quarantined); provider spellings through seeds/dialects/genai_attribute_values.csv;
+--   * a run is a trace with a span naming a work item: the highest such span (the root, else the earliest
+--     to start, the latest to end, the span id) gives the work item, and the services team of its
+--     service (else the root's);
+--   * OpenAI line items by their grammar (`[<tier> | ]<model>[ <modality>], <token type>[, <qualifier>]`:
+--     cache writes, batch), OpenAI usage with cache writes (uncached input = input - cached - writes),
+--     Anthropic usage without the priority tier (billed outside the cost report);
+--   * FOCUS: AI or out_of_scope by ServiceName (seeds/billing/billing_services.csv: only AI services'
+--     usage can be token spend), model and token type by meter (seeds/billing/billing_meters.csv matched
+--     on SkuMeter, x_UsageType, ChargeDescription, SkuId: an exact meter, then the longest pattern, then
+--     verified), else the service's model or SkuPriceDetails' x_ModelId / ModelId; ConsumedQuantity in
+--     tokens (per 1K / 1M units scaled);
+--   * the quarantine rules the generator plants: spans with invalid JSON attributes, a missing span_id,
+--     negative (or implausible: vars max_tokens_per_call, max_review_minutes) counts; billing rows with an
+--     unreadable amount, an unknown ChargeCategory, invalid SkuPriceDetails JSON, a missing starting_at, a
+--     currency without an FX rate, a negative usage count; CDC rows with a missing id, an unparseable
+--     updated_at or an unknown status/decision.
 --
 -- Deliberately NOT reproduced (they never occur in generated data; the project handles them):
+--   * attribute spellings other than the GenAI semantic conventions' (seeds/dialects/
+--     genai_attribute_aliases.csv: OpenInference, OpenLLMetry before 0.62, the Vercel AI SDK) and their
+--     operation values; the generator writes the conventions' keys only;
+--   * the per-producer readings that need the instrumentation scope (seed genai_producers: exclusive
+--     input by producer, a failed call that kept only its span name, the span kept among several of one
+--     request) and the search for one request recorded as several spans (same response id, nested call
+--     spans, sibling spans of two scopes): the flattened generated file has no scope_name column and no
+--     response ids, and no call span nested in another;
 --   * span token counts or review.minutes written as JSON text or with a fraction ("12", 1000.7): the
 --     project reads them as text and quarantines an unreadable one; here json_transform types them
 --     directly (BIGINT / DOUBLE), so such a value would become NULL instead of quarantining the span;
 --   * surrounding blanks in span ids / parent ids (the project trims them), unreadable
---     resource_attributes JSON, non-integer start/end times;
---   * ties in the dedupe orders: two different deliveries of one span with the same end time, two CDC
---     versions of one item with the same updated_at (the project breaks these ties by a row hash; here
---     the window picks any);
---   * attributes made only of blanks: the project reads them as empty (no attributes), here they count
---     as invalid JSON (this keeps a trim() of every attribute text out of the query);
---   * a span whose deliveries disagree on what kind of span it is (model call, root, review): the
---     irrelevant kinds are dropped before the dedupe (generated redeliveries differ only in end time
---     and status).
+--     resource_attributes JSON, non-integer start/end times; attributes made only of blanks (the project
+--     reads them as empty, here they count as invalid JSON: this keeps a trim() of every attribute text
+--     out of the query);
+--   * a span whose deliveries disagree on what kind of span it is (model call, root, review, work item):
+--     the irrelevant kinds are dropped before the dedupe (generated redeliveries differ only in end time
+--     and status);
+--   * the start of a run without a root span (the project takes the trace's first span, tool spans
+--     included; here the span naming the work item): every generated run has its root;
+--   * ties between two CDC versions of one item with the same updated_at (the project breaks them by a
+--     row hash; here the window picks any);
+--   * billing re-pulls (extracted_at) and conflicting re-deliveries (rows sharing an export's raw key but
+--     differing: quarantined by the project), the optional columns the generator does not write
+--     (api_key_id, quantity, input_uncached_tokens, description), and billing_meters rows that would turn
+--     an OpenAI or Anthropic line that is not a token line into one (the seed has none).
 -- Identical billing rows (duplicate deliveries: the project's row fingerprint) are removed with DISTINCT.
 
 with
@@ -80,6 +113,32 @@ labor_rates as (
         'role': 'VARCHAR', 'currency': 'VARCHAR', 'hourly_cost': 'DOUBLE'})
 ),
 
+-- how a producer's provider spelling reads in the project's vocabulary (a spelling not listed is kept,
+-- lower-cased)
+provider_spellings as (
+    select lower(reported_value) as reported_provider, value as provider
+    from read_csv('__SEEDS__/dialects/genai_attribute_values.csv', header = true, all_varchar = true)
+    where meaning = 'provider_name'
+),
+
+-- the FOCUS services that are AI (ServiceName); every other service is out_of_scope: never AI spend
+ai_services as (
+    select lower(service_name) as service_key, provider, nullif(model, '') as service_model
+    from read_csv('__SEEDS__/billing/billing_services.csv', header = true, all_varchar = true)
+    where coalesce(service_name, '') <> '' and lower(is_ai) = 'true'
+),
+
+-- every meter the seed knows, per provider, on one meter column or any: one that names a token type (and
+-- maybe a model) makes a usage row token spend; one without is a known non-token charge, which still wins
+-- over a less specific token meter
+billing_meters as (
+    select provider, lower(meter_column) as meter_column, lower(meter) as meter_pattern, model, token_type,
+        -- the most specific meter wins: an exact meter, then the longest pattern, then a verified one
+        position('%' in meter) = 0 as is_exact, length(meter) as meter_length, status = 'verified' as is_verified,
+        meter_column as meter_column_order, meter
+    from read_csv('__SEEDS__/billing/billing_meters.csv', header = true, all_varchar = true)
+),
+
 -- every spelling of a model -> its canonical name (canonical names first, aliases that do not shadow one)
 model_names as (
     select distinct provider, model as model_name, model from prices
@@ -108,18 +167,16 @@ span_rows as (
     select
         trace_id,
         span_id,
+        -- where the delivery landed: of two deliveries with the same end time, the first in the file wins
+        file_row_number as landing_row,
         coalesce(parent_span_id, '') = '' as is_root,
         name = 'human_review' as is_review,
         start_time_unix_nano as start_ns,
         end_time_unix_nano as end_ns,
-        status_code is null or upper(trim(status_code)) in ('STATUS_CODE_UNSET', 'STATUS_CODE_OK', 'STATUS_CODE_ERROR')
-            as has_known_status,
-        -- cheap tests only: the 2+ GB of attribute text must not travel past this projection
+        nullif(upper(trim(status_code)), '') as status_code,
+        -- cheap tests only: the 2+ GB of attribute text must not travel past the next projection
         attributes is null or attributes = '' as has_no_attributes,
-        case
-            when coalesce(parent_span_id, '') = ''
-                then json_extract_string(resource_attributes, '$."service.name"')
-        end as root_service_name,
+        resource_attributes,
         -- unnest([...]) makes the parsed struct a real column: without it the optimizer would copy the
         -- json_transform call into every filter below that reads a field (one JSON parse per reference)
         unnest([try(json_transform(attributes, '{
@@ -133,12 +190,13 @@ span_rows as (
             "gen_ai.usage.cache_read.input_tokens": "BIGINT",
             "gen_ai.usage.cache_creation.input_tokens": "BIGINT",
             "gen_ai.request.service_tier": "VARCHAR",
+            "error.type": "VARCHAR",
             "work_item.type": "VARCHAR",
             "work_item.id": "VARCHAR",
             "review.outcome": "VARCHAR",
             "review.minutes": "DOUBLE"
         }'))]) as a
-    from read_parquet('__LANDING__/otel_spans.parquet')
+    from read_parquet('__LANDING__/otel_spans.parquet', file_row_number = true)
 ),
 
 -- good deliveries of the spans that matter (quarantined deliveries never compete in the dedupe), as
@@ -147,19 +205,35 @@ good_spans as (
     select
         trace_id,
         span_id,
+        landing_row,
         end_ns,
         start_ns,
-        a."gen_ai.operation.name" in ('chat', 'text_completion', 'generate_content', 'embeddings') as is_call,
+        -- a model call: a GenAI operation that calls a model, or no operation but a provider and a model
+        -- with token counts or an error
+        coalesce(
+            lower(a."gen_ai.operation.name") in ('chat', 'text_completion', 'generate_content', 'embeddings'),
+            a."gen_ai.operation.name" is null
+            and coalesce(a."gen_ai.provider.name", a."gen_ai.system") is not null
+            and coalesce(a."gen_ai.response.model", a."gen_ai.request.model") is not null
+            and (a."gen_ai.usage.input_tokens" is not null or a."gen_ai.usage.output_tokens" is not null
+                or a."error.type" is not null or status_code = 'STATUS_CODE_ERROR')
+        ) as is_call,
         is_root,
         is_review,
-        lower(coalesce(a."gen_ai.provider.name", a."gen_ai.system")) as provider,
+        a."work_item.type" is not null and a."work_item.id" is not null as has_work_item,
+        -- the provider as the producer spelled it (read through the seed once per call key, below)
+        lower(coalesce(a."gen_ai.provider.name", a."gen_ai.system")) as reported_provider,
         coalesce(a."gen_ai.response.model", a."gen_ai.request.model") as model_name,
         coalesce(lower(a."gen_ai.request.service_tier") = 'batch', false) as is_batch,
         a."gen_ai.usage.input_tokens" as input_tokens,
         a."gen_ai.usage.output_tokens" as output_tokens,
         a."gen_ai.usage.cache_read.input_tokens" as cache_read,
         a."gen_ai.usage.cache_creation.input_tokens" as cache_write,
-        root_service_name as service_name,
+        -- the service of the spans that can decide a run's team (the root, a span naming the work item)
+        case
+            when is_root or (a."work_item.type" is not null and a."work_item.id" is not null)
+                then json_extract_string(resource_attributes, '$."service.name"')
+        end as service_name,
         a."work_item.type" as work_item_type,
         a."work_item.id" as work_item_id,
         a."review.outcome" as review_outcome,
@@ -171,37 +245,54 @@ good_spans as (
         and coalesce(span_id, '') <> ''
         and start_ns is not null
         and (a is not null or has_no_attributes)
-        and has_known_status
-        -- model-specific checks
+        and coalesce(status_code in ('STATUS_CODE_UNSET', 'STATUS_CODE_OK', 'STATUS_CODE_ERROR'), true)
+        -- model-specific checks: negative counts, and counts beyond any real call (dbt_project.yml vars
+        -- max_tokens_per_call = 100000000, max_review_minutes = 10080); cache tokens above the input are
+        -- read, not quarantined (calls, below)
         and not coalesce(
-            a."gen_ai.usage.input_tokens" < 0 or a."gen_ai.usage.output_tokens" < 0
-            or a."gen_ai.usage.cache_read.input_tokens" < 0 or a."gen_ai.usage.cache_creation.input_tokens" < 0,
+            a."gen_ai.usage.input_tokens" not between 0 and 100000000
+            or a."gen_ai.usage.output_tokens" not between 0 and 100000000
+            or a."gen_ai.usage.cache_read.input_tokens" not between 0 and 100000000
+            or a."gen_ai.usage.cache_creation.input_tokens" not between 0 and 100000000,
             false)
-        and not coalesce(a."review.minutes" < 0, false)
-        and coalesce(a."gen_ai.usage.cache_read.input_tokens", 0) + coalesce(a."gen_ai.usage.cache_creation.input_tokens", 0)
-            <= coalesce(a."gen_ai.usage.input_tokens", 0)
-        -- only model calls, root spans and human reviews reach cost per outcome
-        and (a."gen_ai.operation.name" in ('chat', 'text_completion', 'generate_content', 'embeddings')
-            or is_root or is_review)
+        and not coalesce(a."review.minutes" not between 0 and 10080, false)
+        -- only model calls, root spans, human reviews and the spans naming a work item reach cost per
+        -- outcome (tool calls do not)
+        and (
+            coalesce(
+                lower(a."gen_ai.operation.name") in ('chat', 'text_completion', 'generate_content', 'embeddings'),
+                a."gen_ai.operation.name" is null
+                and coalesce(a."gen_ai.provider.name", a."gen_ai.system") is not null
+            )
+            or is_root or is_review
+            or (a."work_item.type" is not null and a."work_item.id" is not null)
+        )
 ),
 
--- at-least-once delivery: the delivery with the latest end time wins (a window over narrow columns is
--- several times cheaper than arg_max of a struct, which DuckDB handles through a generic slow path)
+-- at-least-once delivery: the delivery with the latest end time wins, then the first in the file (a
+-- window over narrow columns is several times cheaper than arg_max of a struct, which DuckDB handles
+-- through a generic slow path)
 spans as (
     select *
     from good_spans
-    qualify row_number() over (partition by trace_id, span_id order by end_ns desc nulls last) = 1
+    qualify row_number() over (partition by trace_id, span_id order by end_ns desc nulls last, landing_row) = 1
 ),
 
--- model calls: tokens by type, keyed by the call's raw (provider, model spelling, day, batch)
+-- model calls: tokens by type, keyed by the call's raw (provider spelling, model spelling, day, batch);
+-- input read as the producer counts it: inclusive of the cache reads and writes (the convention), unless
+-- the cache tokens exceed it, which proves it exclusive
 calls as (
     select
         trace_id,
-        provider,
+        reported_provider,
         model_name,
         start_ns // 86400000000000 as call_day,
         is_batch,
-        coalesce(input_tokens, 0) - coalesce(cache_read, 0) - coalesce(cache_write, 0) as input_tokens,
+        case
+            when coalesce(cache_read, 0) + coalesce(cache_write, 0) > coalesce(input_tokens, 0)
+                then coalesce(input_tokens, 0)
+            else coalesce(input_tokens, 0) - coalesce(cache_read, 0) - coalesce(cache_write, 0)
+        end as input_tokens,
         coalesce(cache_read, 0) as cached_input_tokens,
         coalesce(cache_write, 0) as cache_write_tokens,
         coalesce(output_tokens, 0) as output_tokens
@@ -212,7 +303,7 @@ calls as (
 -- aggregate before joining: the calls' tokens per raw key (a few thousand rows), then per pool
 call_keys as (
     select
-        provider, model_name, call_day, is_batch,
+        reported_provider, model_name, call_day, is_batch,
         sum(input_tokens) as input_tokens,
         sum(cached_input_tokens) as cached_input_tokens,
         sum(cache_write_tokens) as cache_write_tokens,
@@ -223,13 +314,15 @@ call_keys as (
 
 call_key_pools as (
     select
-        k.provider, k.model_name, k.call_day, k.is_batch,
+        k.reported_provider, k.model_name, k.call_day, k.is_batch,
+        coalesce(s.provider, k.reported_provider) as provider,
         coalesce(mn.model, k.model_name) as model,
         date '1970-01-01' + cast(k.call_day as integer) as charge_date,
         t.token_type,
         t.tokens
     from call_keys as k
-    left join model_names as mn on k.provider = mn.provider and k.model_name = mn.model_name
+    left join provider_spellings as s on k.reported_provider = s.reported_provider
+    left join model_names as mn on coalesce(s.provider, k.reported_provider) = mn.provider and k.model_name = mn.model_name
     cross join lateral (
         values
             ('input', k.input_tokens),
@@ -248,9 +341,39 @@ traced_pools as (
 
 -- ------------------------------------------------------------------------------------- the billing side
 
+-- OpenAI costs: line items by their grammar, `[<product or tier> | ]<model>[ <modality>], <token type>[,
+-- <qualifier>, ...]`; only token lines can reach a pool (`web search tool calls` and the like are real
+-- money that is not a token line)
 openai_costs_rows as (
-    select distinct * from read_csv('__LANDING__/openai_costs.csv', header = true, all_varchar = true,
-        delim = ',', quote = '"', escape = '"', auto_detect = true)
+    select
+        *,
+        case when position(' | ' in item) > 0 then lower(trim(split_part(item, ' | ', 1))) end as item_prefix,
+        case when position(' | ' in item) > 0 then trim(substr(item, position(' | ' in item) + 3)) else item end
+            as item_body
+    from (
+        select distinct *, trim(line_item) as item
+        from read_csv('__LANDING__/openai_costs.csv', header = true, all_varchar = true,
+            delim = ',', quote = '"', escape = '"', auto_detect = true)
+    )
+),
+
+openai_costs_parsed as (
+    select
+        *,
+        nullif(split_part(trim(split_part(item_body, ',', 1)), ' ', 1), '') as item_model,
+        case nullif(lower(trim(split_part(item_body, ',', 2))), '')
+            when 'input' then 'input' when 'cached input' then 'cached_input'
+            when 'cache writes' then 'cache_write' when 'cache write' then 'cache_write'
+            when 'output' then 'output'
+        end as item_token_type,
+        case
+            when position(',' in substr(item_body, position(',' in item_body) + 1)) > 0
+                and position(',' in item_body) > 0
+                then nullif(lower(trim(substr(
+                    substr(item_body, position(',' in item_body) + 1),
+                    position(',' in substr(item_body, position(',' in item_body) + 1)) + 1))), '')
+        end as item_qualifiers
+    from openai_costs_rows
 ),
 
 openai_costs as (
@@ -259,40 +382,37 @@ openai_costs as (
         trim(organization_id) as billing_account_id,
         coalesce(nullif(trim(project_id), ''), '') as project_id,
         cast(make_timestamp(try_cast(trim(start_time) as bigint) * 1000000) as date) as charge_date,
-        trim(split_part(trim(line_item), ',', 1)) as model_name,
-        case lower(trim(split_part(trim(line_item), ',', 2)))
-            when 'input' then 'input' when 'cached input' then 'cached_input' when 'output' then 'output'
-        end as token_type,
-        lower(trim(split_part(trim(line_item), ',', 3))) = 'batch' as is_batch,
-        'usage_tokens' as charge_category,
+        item_model as model_name,
+        item_token_type as token_type,
+        coalesce(
+            item_prefix = 'batch' or item_qualifiers = 'batch' or item_qualifiers like 'batch,%'
+            or item_qualifiers like '%, batch' or item_qualifiers like '%, batch,%',
+            false) as is_batch,
         upper(trim(amount_currency)) as currency,
         try_cast(trim(amount_value) as double) as amount,
         cast(null as double) as consumed_quantity
-    from openai_costs_rows
+    from openai_costs_parsed
     where
-        nullif(trim(start_time), '') is not null and nullif(trim(organization_id), '') is not null
+        item_token_type is not null
+        and nullif(trim(start_time), '') is not null and nullif(trim(organization_id), '') is not null
         and nullif(trim(line_item), '') is not null and nullif(trim(amount_value), '') is not null
         and nullif(trim(amount_currency), '') is not null
         and position('.' in trim(start_time)) = 0 and try_cast(trim(start_time) as bigint) is not null
         and (nullif(trim(end_time), '') is null
             or (position('.' in trim(end_time)) = 0 and try_cast(trim(end_time) as bigint) is not null))
-        and try_cast(trim(amount_value) as double) is not null
-        and lower(trim(split_part(trim(line_item), ',', 2))) in ('input', 'cached input', 'output')
-        and lower(trim(split_part(trim(line_item), ',', 3))) in ('', 'batch')
+        and isfinite(try_cast(trim(amount_value) as double))
+        -- beyond any real bill (var max_billing_amount = 1e14): quarantined as implausible
+        and abs(try_cast(trim(amount_value) as double)) <= 1e14
 ),
 
-anthropic_costs_rows as (
-    select distinct * from read_csv('__LANDING__/anthropic_costs.csv', header = true, all_varchar = true,
-        delim = ',', quote = '"', escape = '"', auto_detect = true)
-),
-
+-- Anthropic costs: token lines name their model and token type (cost_type tokens); amounts in cents
 anthropic_costs as (
     select
         'anthropic' as provider,
         trim(organization_id) as billing_account_id,
         coalesce(nullif(trim(workspace_id), ''), '') as project_id,
         cast(try_cast(trim(starting_at) as timestamptz) at time zone 'UTC' as date) as charge_date,
-        nullif(trim(model), '') as model_name,
+        trim(model) as model_name,
         case
             when lower(trim(token_type)) = 'uncached_input_tokens' then 'input'
             when lower(trim(token_type)) = 'cache_read_input_tokens' then 'cached_input'
@@ -300,93 +420,112 @@ anthropic_costs as (
             when lower(trim(token_type)) = 'output_tokens' then 'output'
         end as token_type,
         coalesce(lower(nullif(trim(service_tier), '')), 'standard') = 'batch' as is_batch,
-        case when lower(trim(cost_type)) = 'tokens' then 'usage_tokens' else 'usage_other' end as charge_category,
         upper(trim(currency)) as currency,
         try_cast(trim(amount) as double) / 100.0 as amount,
         cast(null as double) as consumed_quantity
-    from anthropic_costs_rows
+    from (select distinct * from read_csv('__LANDING__/anthropic_costs.csv', header = true, all_varchar = true,
+        delim = ',', quote = '"', escape = '"', auto_detect = true))
     where
-        nullif(trim(starting_at), '') is not null and nullif(trim(organization_id), '') is not null
-        and nullif(trim(cost_type), '') is not null and nullif(trim(amount), '') is not null
-        and nullif(trim(currency), '') is not null
+        lower(trim(cost_type)) = 'tokens' and nullif(trim(model), '') is not null
+        and nullif(trim(token_type), '') is not null
+        and nullif(trim(starting_at), '') is not null and nullif(trim(organization_id), '') is not null
+        and nullif(trim(amount), '') is not null and nullif(trim(currency), '') is not null
         and try_cast(trim(starting_at) as timestamptz) is not null
         and (nullif(trim(ending_at), '') is null or try_cast(trim(ending_at) as timestamptz) is not null)
-        and try_cast(trim(amount) as double) is not null
-        and (nullif(trim(token_type), '') is null or lower(trim(token_type)) in (
+        and isfinite(try_cast(trim(amount) as double))
+        and abs(try_cast(trim(amount) as double)) <= 1e14
+        and lower(trim(token_type)) in (
             'uncached_input_tokens', 'output_tokens', 'cache_read_input_tokens',
-            'cache_creation.ephemeral_5m_input_tokens', 'cache_creation.ephemeral_1h_input_tokens'))
+            'cache_creation.ephemeral_5m_input_tokens', 'cache_creation.ephemeral_1h_input_tokens')
         and (nullif(trim(service_tier), '') is null or lower(trim(service_tier)) in ('standard', 'batch', 'priority'))
-        and not (lower(trim(cost_type)) = 'tokens'
-            and (nullif(trim(model), '') is null or nullif(trim(token_type), '') is null))
 ),
 
+-- FOCUS: only the usage rows of AI services can be token spend (other services are out_of_scope, other
+-- charge categories are purchases, taxes, credits, adjustments)
 focus_rows as (
-    select distinct * from read_csv('__LANDING__/focus_charges.csv', header = true, all_varchar = true,
-        delim = ',', quote = '"', escape = '"', auto_detect = true)
-),
-
-focus_typed as (
     select
-        case lower(trim(ServiceName))
-            when 'amazon bedrock' then 'aws.bedrock'
-            when 'azure openai service' then 'azure.ai.openai'
-            when 'vertex ai' then 'gcp.vertex_ai'
-        end as provider,
-        trim(BillingAccountId) as billing_account_id,
-        cast(try_cast(trim(ChargePeriodStart) as timestamptz) at time zone 'UTC' as date) as charge_date,
-        case when coalesce(json_valid(trim(SkuPriceDetails)), false)
-            then json_extract_string(trim(SkuPriceDetails), '$."ModelId"') end as model_name,
-        case lower(trim(SkuMeter))
-            when 'input tokens' then 'input'
-            when 'cache read input tokens' then 'cached_input'
-            when 'cache write input tokens' then 'cache_write'
-            when 'output tokens' then 'output'
-        end as meter_token_type,
-        lower(trim(ChargeCategory)) as category,
-        lower(trim(ConsumedUnit)) as unit,
-        upper(trim(BillingCurrency)) as currency,
-        try_cast(trim(BilledCost) as double) as amount,
-        try_cast(trim(ConsumedQuantity) as double) as quantity,
-        nullif(trim(BillingAccountId), '') is not null and nullif(trim(ServiceName), '') is not null
-        and nullif(trim(ChargeCategory), '') is not null and nullif(trim(ChargePeriodStart), '') is not null
-        and nullif(trim(BilledCost), '') is not null and nullif(trim(BillingCurrency), '') is not null
-        and try_cast(trim(ChargePeriodStart) as timestamptz) is not null
-        and (nullif(trim(ChargePeriodEnd), '') is null or try_cast(trim(ChargePeriodEnd) as timestamptz) is not null)
-        and (nullif(trim(BillingPeriodStart), '') is null
-            or try_cast(trim(BillingPeriodStart) as timestamptz) is not null)
-        and (nullif(trim(ConsumedQuantity), '') is null or try_cast(trim(ConsumedQuantity) as double) is not null)
-        and try_cast(trim(BilledCost) as double) is not null
-        and (nullif(trim(EffectiveCost), '') is null or try_cast(trim(EffectiveCost) as double) is not null)
-        and (nullif(trim(SkuPriceDetails), '') is null or coalesce(json_valid(trim(SkuPriceDetails)), false))
-        and lower(trim(ChargeCategory)) in ('usage', 'purchase', 'tax', 'credit', 'adjustment')
-        and (nullif(trim(ChargeClass), '') is null or lower(trim(ChargeClass)) = 'correction') as is_readable
-    from focus_rows
+        row_number() over () as row_id,
+        s.provider,
+        s.service_model,
+        trim(f.BillingAccountId) as billing_account_id,
+        cast(try_cast(trim(f.ChargePeriodStart) as timestamptz) at time zone 'UTC' as date) as charge_date,
+        case when nullif(trim(f.SkuPriceDetails), '') is not null
+            then coalesce(json_extract_string(trim(f.SkuPriceDetails), '$."x_ModelId"'),
+                json_extract_string(trim(f.SkuPriceDetails), '$."ModelId"'))
+        end as price_model,
+        upper(trim(f.BillingCurrency)) as currency,
+        try_cast(trim(f.BilledCost) as double) as amount,
+        -- tokens per unit of ConsumedQuantity: a meter priced per 1K or 1M tokens counts in those
+        try_cast(trim(f.ConsumedQuantity) as double) * case
+            when lower(trim(f.ConsumedUnit)) in ('tokens', 'token') then 1
+            when lower(trim(f.ConsumedUnit)) in ('1k tokens', '1k', '1000 tokens', 'thousand tokens') then 1000
+            when lower(trim(f.ConsumedUnit)) in ('1m tokens', '1m', '1000000 tokens', 'million tokens') then 1000000
+        end as consumed_quantity,
+        -- the meter texts the billing_meters seed may explain, by landing column
+        [
+            {'meter_column': 'skumeter', 'meter_text': lower(nullif(trim(f.SkuMeter), ''))},
+            {'meter_column': 'x_usagetype', 'meter_text': lower(nullif(trim(f.x_UsageType), ''))},
+            {'meter_column': 'chargedescription', 'meter_text': lower(nullif(trim(f.ChargeDescription), ''))},
+            {'meter_column': 'skuid', 'meter_text': lower(nullif(trim(f.SkuId), ''))}
+        ] as meter_texts
+    from (select distinct * from read_csv('__LANDING__/focus_charges.csv', header = true, all_varchar = true,
+        delim = ',', quote = '"', escape = '"', auto_detect = true)) as f
+    inner join ai_services as s on lower(trim(f.ServiceName)) = s.service_key
+    where
+        lower(trim(f.ChargeCategory)) = 'usage'
+        -- landing checks (required, readable, accepted, plausible)
+        and nullif(trim(f.BillingAccountId), '') is not null
+        and nullif(trim(f.ChargePeriodStart), '') is not null
+        and nullif(trim(f.BilledCost), '') is not null and nullif(trim(f.BillingCurrency), '') is not null
+        and try_cast(trim(f.ChargePeriodStart) as timestamptz) is not null
+        and (nullif(trim(f.ChargePeriodEnd), '') is null or try_cast(trim(f.ChargePeriodEnd) as timestamptz) is not null)
+        and (nullif(trim(f.BillingPeriodStart), '') is null
+            or try_cast(trim(f.BillingPeriodStart) as timestamptz) is not null)
+        and (nullif(trim(f.ConsumedQuantity), '') is null or isfinite(try_cast(trim(f.ConsumedQuantity) as double)))
+        and isfinite(try_cast(trim(f.BilledCost) as double))
+        and abs(try_cast(trim(f.BilledCost) as double)) <= 1e14
+        and (nullif(trim(f.EffectiveCost), '') is null
+            or abs(try_cast(trim(f.EffectiveCost) as double)) <= 1e14)
+        and (nullif(trim(f.SkuPriceDetails), '') is null or coalesce(json_valid(trim(f.SkuPriceDetails)), false))
+        and (nullif(trim(f.ChargeClass), '') is null or lower(trim(f.ChargeClass)) = 'correction')
+        and not coalesce(
+            try_cast(trim(f.ConsumedQuantity) as double) < 0
+            and lower(trim(f.ConsumedUnit)) in ('tokens', 'token', '1k tokens', '1k', '1000 tokens',
+                'thousand tokens', '1m tokens', '1m', '1000000 tokens', 'million tokens'),
+            false)
 ),
 
+-- each AI usage row's most specific meter among those of its provider that match one of its meter texts
+focus_meters as (
+    select r.row_id, m.model as meter_model, m.token_type as meter_token_type
+    from (select row_id, provider, unnest(meter_texts, recursive := true) from focus_rows) as r
+    inner join billing_meters as m
+        on r.provider = m.provider
+        and (coalesce(m.meter_column, '') = '' or m.meter_column = r.meter_column)
+        and r.meter_text like m.meter_pattern
+    qualify row_number() over (
+        partition by r.row_id
+        order by m.is_exact desc, m.meter_length desc, m.is_verified desc, m.meter_column_order, m.meter
+    ) = 1
+),
+
+-- usage rows whose meter names a token type and whose model is known (the meter's, the service's or
+-- SkuPriceDetails'); FOCUS lines carry no batch flag
 focus_charges as (
     select
-        provider,
-        billing_account_id,
+        r.provider,
+        r.billing_account_id,
         '' as project_id,
-        charge_date,
-        model_name,
-        case when category = 'usage' and unit = 'tokens' then meter_token_type end as token_type,
+        r.charge_date,
+        coalesce(m.meter_model, r.service_model, r.price_model) as model_name,
+        m.meter_token_type as token_type,
         false as is_batch,
-        case
-            when category = 'usage' and unit = 'tokens' and meter_token_type is not null then 'usage_tokens'
-            when category = 'usage' then 'usage_other'
-            else category
-        end as charge_category,
-        currency,
-        amount,
-        case when category = 'usage' and unit = 'tokens' and meter_token_type is not null then quantity end
-            as consumed_quantity
-    from focus_typed
-    where
-        is_readable
-        and provider is not null
-        and not (category = 'usage' and unit = 'tokens' and meter_token_type is not null and model_name is null)
-        and not coalesce(quantity < 0 and unit = 'tokens', false)
+        r.currency,
+        r.amount,
+        r.consumed_quantity
+    from focus_rows as r
+    inner join focus_meters as m on r.row_id = m.row_id
+    where m.meter_token_type is not null and coalesce(m.meter_model, r.service_model, r.price_model) is not null
 ),
 
 -- usage exports: the billed token quantities of the OpenAI and Anthropic lines
@@ -399,6 +538,7 @@ openai_usage as (
         coalesce(try_cast(trim(batch) as boolean), false) as is_batch,
         coalesce(try_cast(trim(input_tokens) as bigint), 0) as input_tokens,
         coalesce(try_cast(trim(input_cached_tokens) as bigint), 0) as input_cached_tokens,
+        coalesce(try_cast(trim(input_cache_write_tokens) as bigint), 0) as input_cache_write_tokens,
         coalesce(try_cast(trim(output_tokens) as bigint), 0) as output_tokens,
         coalesce(try_cast(trim(num_model_requests) as bigint), 0) as num_model_requests
     from (select distinct * from read_csv('__LANDING__/openai_usage.csv', header = true, all_varchar = true,
@@ -414,6 +554,7 @@ anthropic_usage as (
         coalesce(nullif(trim(workspace_id), ''), '') as project_id,
         cast(try_cast(trim(starting_at) as timestamptz) at time zone 'UTC' as date) as usage_date,
         trim(model) as model_name,
+        coalesce(lower(nullif(trim(service_tier), '')), 'standard') as service_tier,
         coalesce(lower(nullif(trim(service_tier), '')), 'standard') = 'batch' as is_batch,
         coalesce(try_cast(trim(uncached_input_tokens) as bigint), 0) as uncached_input_tokens,
         coalesce(try_cast(trim(cache_read_input_tokens) as bigint), 0) as cache_read_input_tokens,
@@ -425,41 +566,48 @@ anthropic_usage as (
     where
         nullif(trim(starting_at), '') is not null and nullif(trim(model), '') is not null
         and try_cast(trim(starting_at) as timestamptz) is not null
-        and (nullif(trim(service_tier), '') is null or lower(trim(service_tier)) in ('standard', 'batch', 'priority'))
+        and (nullif(trim(service_tier), '') is null or lower(trim(service_tier)) in (
+            'standard', 'batch', 'priority', 'priority_on_demand', 'flex', 'flex_discount'))
 ),
 
 usage_quantities as (
     select u.provider, u.project_id, u.usage_date, coalesce(mn.model, u.model_name) as model, u.is_batch,
         q.token_type, sum(q.quantity) as quantity
     from (
+        -- OpenAI counts cached and cache-write tokens inside input_tokens
         select provider, project_id, usage_date, model_name, is_batch,
-            input_tokens - input_cached_tokens as q_input, input_cached_tokens as q_cached,
-            cast(null as bigint) as q_write, output_tokens as q_output
+            input_tokens - input_cached_tokens - input_cache_write_tokens as q_input,
+            input_cached_tokens as q_cached, input_cache_write_tokens as q_write, output_tokens as q_output
         from openai_usage
-        where input_tokens >= 0 and input_cached_tokens >= 0 and output_tokens >= 0 and num_model_requests >= 0
-            and input_cached_tokens <= input_tokens
+        where input_tokens >= 0 and input_cached_tokens >= 0 and input_cache_write_tokens >= 0
+            and output_tokens >= 0 and num_model_requests >= 0
+            and input_cached_tokens + input_cache_write_tokens <= input_tokens
+            and greatest(input_tokens, input_cached_tokens, input_cache_write_tokens, output_tokens,
+                num_model_requests) <= 1e15
         union all
+        -- Anthropic's input is split; its priority tier is billed outside the cost report: left out
         select provider, project_id, usage_date, model_name, is_batch,
             uncached_input_tokens, cache_read_input_tokens, cache_5m + cache_1h, output_tokens
         from anthropic_usage
         where uncached_input_tokens >= 0 and cache_read_input_tokens >= 0 and cache_5m >= 0 and cache_1h >= 0
             and output_tokens >= 0
+            and greatest(uncached_input_tokens, cache_read_input_tokens, cache_5m, cache_1h, output_tokens) <= 1e15
+            and not (service_tier in ('priority', 'priority_on_demand')
+                and uncached_input_tokens + cache_read_input_tokens + cache_5m + cache_1h + output_tokens > 0)
     ) as u
     cross join lateral (
         values ('input', u.q_input), ('cached_input', u.q_cached), ('cache_write', u.q_write), ('output', u.q_output)
     ) as q(token_type, quantity)
     left join model_names as mn on u.provider = mn.provider and u.model_name = mn.model_name
-    -- OpenAI's usage export has no cache-write quantity
-    where not (u.provider = 'openai' and q.token_type = 'cache_write')
     group by all
 ),
 
--- billing lines: one per (provider, account, project, day, model, token type, batch, category, currency)
+-- token billing lines: one per (provider, account, project, day, model, token type, batch, currency)
 billing_lines as (
     select
         e.provider, e.billing_account_id, e.project_id, e.charge_date,
-        case when e.model_name is not null then coalesce(mn.model, e.model_name) end as model,
-        e.token_type, e.is_batch, e.charge_category, e.currency,
+        coalesce(mn.model, e.model_name) as model,
+        e.token_type, e.is_batch, e.currency,
         sum(e.amount) as billed_amount,
         sum(e.consumed_quantity) as consumed_quantity
     from (
@@ -473,6 +621,7 @@ billing_lines as (
     group by all
 ),
 
+-- B and Qb per pool: a line's quantity is the tokens it counts (FOCUS), else its usage-export quantity
 billed_pools as (
     select
         l.provider, l.model, l.charge_date, l.token_type, l.is_batch,
@@ -480,14 +629,12 @@ billed_pools as (
         sum(coalesce(l.consumed_quantity, uq.quantity)) as billed_quantity
     from billing_lines as l
     left join usage_quantities as uq
-        on l.charge_category = 'usage_tokens'
-        and l.provider = uq.provider and l.project_id = uq.project_id and l.charge_date = uq.usage_date
+        on l.provider = uq.provider and l.project_id = uq.project_id and l.charge_date = uq.usage_date
         and l.model = uq.model and l.is_batch = uq.is_batch and l.token_type = uq.token_type
     -- a line without an FX rate on its charge date is quarantined: it is in no pool
     inner join fx
         on l.currency = fx.currency and l.charge_date >= fx.valid_from
         and (fx.valid_to is null or l.charge_date < fx.valid_to)
-    where l.charge_category = 'usage_tokens'
     group by all
 ),
 
@@ -509,7 +656,7 @@ pool_rates as (
 -- the four per-token rates of each raw call key
 key_rates as (
     select
-        k.provider, k.model_name, k.call_day, k.is_batch,
+        k.reported_provider, k.model_name, k.call_day, k.is_batch,
         coalesce(sum(r.usd_per_token) filter (where k.token_type = 'input'), 0.0) as input_rate,
         coalesce(sum(r.usd_per_token) filter (where k.token_type = 'cached_input'), 0.0) as cached_input_rate,
         coalesce(sum(r.usd_per_token) filter (where k.token_type = 'cache_write'), 0.0) as cache_write_rate,
@@ -531,7 +678,7 @@ trace_costs as (
         ) as allocated_cost_usd
     from calls as c
     inner join key_rates as r
-        on c.provider = r.provider and c.model_name = r.model_name and c.call_day = r.call_day
+        on c.reported_provider = r.reported_provider and c.model_name = r.model_name and c.call_day = r.call_day
         and c.is_batch = r.is_batch
     group by c.trace_id
 ),
@@ -549,25 +696,37 @@ trace_reviews as (
     group by trace_id
 ),
 
--- a trace's root: the earliest span without a parent; a run when it names a work item; its attempt
--- among the runs of the same work item by start time
+-- a trace's root: the earliest span without a parent (timestamps are whole microseconds)
+trace_root_spans as (
+    select trace_id, start_ns, service_name
+    from spans
+    where is_root
+    qualify row_number() over (partition by trace_id order by start_ns // 1000, span_id) = 1
+),
+
+-- a run: a trace with a span naming a work item; the highest such span (the root, else the earliest to
+-- start, the latest to end) gives the work item and, through its service (else the root's), the team;
+-- its attempt among the runs of the same work item by start time (the root's)
 runs as (
     select
-        r.trace_id,
-        r.work_item_type,
-        r.work_item_id,
+        w.trace_id,
+        w.work_item_type,
+        w.work_item_id,
         coalesce(svc.team_id, 'unassigned') as team_id,
         row_number() over (
-            partition by r.work_item_type, r.work_item_id order by r.start_ns // 1000, r.trace_id
+            partition by w.work_item_type, w.work_item_id
+            order by coalesce(r.start_ns, w.start_ns) // 1000, w.trace_id
         ) as attempt
     from (
         select trace_id, span_id, start_ns, service_name, work_item_type, work_item_id
         from spans
-        where is_root
-        qualify row_number() over (partition by trace_id order by start_ns // 1000, span_id) = 1
-    ) as r
-    left join services as svc on r.service_name = svc.service_name
-    where r.work_item_type is not null and r.work_item_id is not null
+        where has_work_item
+        qualify row_number() over (
+            partition by trace_id order by not is_root, start_ns // 1000, end_ns // 1000 desc, span_id
+        ) = 1
+    ) as w
+    left join trace_root_spans as r on w.trace_id = r.trace_id
+    left join services as svc on coalesce(w.service_name, r.service_name) = svc.service_name
 ),
 
 -- ----------------------------------------------------------------------------------------- work items
