@@ -47,6 +47,11 @@ INCREMENTAL_MODELS = (
     "base_helpdesk__tickets",
     "base_claims__claims",
     "base_contracts__contracts",
+    "int_work_items",
+    "int_runs",
+    "int_work_item_outcomes",
+    "fct_runs",
+    "fct_work_items",
 )
 
 

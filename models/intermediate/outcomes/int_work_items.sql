@@ -5,18 +5,37 @@
     fct_work_items. `updated_at` (of the current version) tells the incremental models which items changed.
 -#}
 
+{{ config(
+    materialized=large_grain_materialization(),
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+    unique_key=['work_item_type', 'work_item_id'],
+) }}
+
+{#- Incremental: the items whose current version was written in the window replace theirs (by key). -#}
+{%- set since = incremental_since('updated_at') %}
+
 with
 
 tickets as (
     select * from {{ ref('stg_helpdesk__tickets') }}
+    {%- if since %}
+    where updated_at >= {{ sql_date(since) }}
+    {%- endif %}
 ),
 
 claims as (
     select * from {{ ref('stg_claims__claims') }}
+    {%- if since %}
+    where updated_at >= {{ sql_date(since) }}
+    {%- endif %}
 ),
 
 contracts as (
     select * from {{ ref('stg_contracts__contracts') }}
+    {%- if since %}
+    where updated_at >= {{ sql_date(since) }}
+    {%- endif %}
 ),
 
 ticket_items as (

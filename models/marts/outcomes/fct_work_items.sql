@@ -1,9 +1,26 @@
 {#- One row per work item an AI run served: its outcome, AI cost across all attempts, human cost, value. -#}
 
+{{ config(
+    materialized=large_grain_materialization(),
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+    unique_key=['work_item_type', 'work_item_id'],
+    pre_hook="{{ delete_window_work_items('opened_at') }}",
+) }}
+
+{#- A table kept up to date incrementally: the window's work items are replaced (macros/incremental). -#}
+
+-- depends_on: {{ ref('int_trace_roots') }}
+-- depends_on: {{ ref('int_run_activity') }}
+-- depends_on: {{ ref('int_work_items') }}
+
+{%- set since = incremental_since('opened_at') %}
+
 with
 
 outcomes as (
     select * from {{ ref('int_work_item_outcomes') }}
+    where {{ in_window_work_items(since) }}
 ),
 
 final as (
