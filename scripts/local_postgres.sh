@@ -150,8 +150,9 @@ select format('create role %I login password %L', :'role', :'password')
 where not exists (select from pg_roles where rolname = :'role') \gexec
 select format('alter role %I password %L', :'role', :'password') \gexec
 SQL
-    # the project's database, and one for the parity tests' fixture builds (real-input fixtures)
-    for database in "$DBNAME" "${DBNAME}_fixtures"; do
+    # the project's database, one for the parity tests' fixture builds (real-input fixtures), and two for the
+    # incremental test (a warehouse kept up to date day by day, and a full refresh of the same landing)
+    for database in "$DBNAME" "${DBNAME}_fixtures" "${DBNAME}_incremental" "${DBNAME}_full"; do
         psql_admin -v role="$ROLE" -v dbname="$database" <<'SQL'
 select format('create database %I owner %I', :'dbname', :'role')
 where not exists (select from pg_database where datname = :'dbname') \gexec

@@ -3,7 +3,8 @@
     the schema engine_function_schema() names. DuckDB and Spark need none (default: nothing).
 
     PostgreSQL has no try_cast, no JSON validity test before 16 and no IGNORE NULLS: it gets (those
-    that catch an error are PARALLEL RESTRICTED: a parallel worker cannot open a subtransaction)
+    that catch an error are PARALLEL UNSAFE: no process of a parallel query, its leader included, may
+    open a subtransaction; RESTRICTED failed on the incremental run's plan of base_otel__span_deliveries)
       - tl_try_bigint / tl_try_float8 / tl_try_boolean / tl_try_date (text → value or NULL),
       - tl_try_timestamp_utc (ISO 8601 text → UTC timestamp without zone, or NULL),
       - tl_try_jsonb (text → jsonb or NULL; tl_parse_jsonb the same, volatile, for json_parse_object),
@@ -61,7 +62,7 @@ end
 $fn$;
 
 create or replace function {{ schema }}.tl_try_float8(value text) returns double precision
-language plpgsql immutable parallel restricted as $fn$
+language plpgsql immutable parallel unsafe as $fn$
 begin
     if value is null or value !~ '{{ landing_text_pattern('double') }}' then
         return null;
@@ -80,7 +81,7 @@ language sql immutable parallel safe as $fn$
 $fn$;
 
 create or replace function {{ schema }}.tl_try_date(value text) returns date
-language plpgsql immutable parallel restricted as $fn$
+language plpgsql immutable parallel unsafe as $fn$
 begin
     if value is null then
         return null;
@@ -101,7 +102,7 @@ end
 $fn$;
 
 create or replace function {{ schema }}.tl_try_timestamp_utc(value text) returns timestamp
-language plpgsql immutable parallel restricted as $fn$
+language plpgsql immutable parallel unsafe as $fn$
 begin
     if value is null then
         return null;
@@ -127,7 +128,7 @@ end
 $fn$;
 
 create or replace function {{ schema }}.tl_try_jsonb(value text) returns jsonb
-language plpgsql immutable parallel restricted as $fn$
+language plpgsql immutable parallel unsafe as $fn$
 begin
     return value::jsonb;
 exception when others then
@@ -138,7 +139,7 @@ $fn$;
 -- The same, VOLATILE on purpose, for json_parse_object: PostgreSQL then materializes the CTE that
 -- parses each JSON document once, instead of inlining the parse into every field read from it.
 create or replace function {{ schema }}.tl_parse_jsonb(value text) returns jsonb
-language plpgsql volatile parallel restricted as $fn$
+language plpgsql volatile parallel unsafe as $fn$
 begin
     return value::jsonb;
 exception when others then

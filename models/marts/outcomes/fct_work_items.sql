@@ -1,9 +1,11 @@
 {#- One row per work item an AI run served: its outcome, AI cost across all attempts, human cost, value. -#}
 
+{#- on_schema_change: the contract checks columns and types; 'fail' would compare the temporary relation's
+    own types (text against the contract's varchar on PostgreSQL) -#}
 {{ config(
     materialized=large_grain_materialization(),
     incremental_strategy='delete+insert',
-    on_schema_change='fail',
+    on_schema_change='append_new_columns',
     unique_key=['work_item_type', 'work_item_id'],
     pre_hook="{{ delete_window_work_items('opened_at') }}",
 ) }}
