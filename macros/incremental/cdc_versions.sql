@@ -1,11 +1,13 @@
 {#-
     Incremental processing of the CDC base models (tickets, claims, contracts: one landing row per version
-    of a work item). A run re-reads every version of the work items that have a version updated in the
-    window (`lookback_days` before the latest `updated_at` already in the model's table), ranks them again
-    and replaces them whole through the model's unique key (delete+insert): an old work item's new version
-    turns its previous current version into a duplicate, exactly as a full refresh ranks it. Quarantined
-    rows are re-read on every run (a pre-hook deletes them first): a row without a readable key cannot be
-    replaced by key, and a key of a quarantined row is re-read whole so its good versions stay ranked.
+    of a work item). A run re-reads every version of the work items that have a version written in the
+    window (`lookback_days` before the latest `updated_at` already in the model's table), types and ranks
+    them again, and replaces them whole through the model's unique key (delete+insert): an old work item's
+    new version turns its previous current version into a duplicate, exactly as a full refresh ranks it.
+    Only the key and `updated_at` of every landing row are read to find the window; the other rows are not
+    typed, fingerprinted or ranked again. A row whose key or `updated_at` cannot be read is re-read on every
+    run (a pre-hook deletes those first: they cannot be placed in a window or replaced by key), and a key
+    with such a row is re-read whole, so its other versions stay ranked with it.
     Spark has no delete here: the models are tables there (large_grain_materialization).
 -#}
 
@@ -15,34 +17,36 @@
         materialized=large_grain_materialization(),
         unique_key=key,
         incremental_strategy='delete+insert',
-        pre_hook="{{ delete_quarantined_versions() }}",
+        pre_hook="{{ delete_unplaced_versions('" ~ key ~ "') }}",
     ) }}
 {%- endmacro %}
 
-{#- Pre-hook: the quarantined rows go (they are all re-read); nothing on a full build. -#}
-{% macro delete_quarantined_versions() -%}
+{#- Pre-hook: the rows without a readable key or updated_at go (they are all re-read); nothing on a full build. -#}
+{% macro delete_unplaced_versions(key) -%}
     {%- if incremental_since('updated_at') is none -%}
         select 1
     {%- else -%}
-        delete from {{ this }} where quarantine_reason is not null
+        delete from {{ this }} where {{ key }} is null or updated_at is null
     {%- endif -%}
 {%- endmacro %}
 
 {#-
-    The filter of the versions to (re)read, on the CTE `checked` of typed landing rows: on an incremental run
-    every version of a work item with a version in the window or a quarantined row, and every quarantined
-    row; nothing on a full build.
+    The landing rows (of the CTE `source`) to read: on an incremental run every version of a work item with a
+    version written in the window or one whose updated_at cannot be read, and every row without a readable
+    key; everything on a full build. `key` is the landing column of the work item's id.
 -#}
-{% macro in_window_versions(key, since) -%}
+{% macro cdc_versions_in_window(key, since) -%}
     {%- if since is none -%}
-        true
+        select * from source
     {%- else -%}
-        (
-            quarantine_reason is not null
-            or {{ key }} in (
-                select changed.{{ key }} from checked as changed
-                where changed.updated_at >= {{ sql_date(since) }} or changed.quarantine_reason is not null
+        {%- set typed_key = landing_text(key) -%}
+        {%- set typed_updated_at = landing_value('updated_at', 'timestamp') -%}
+        select * from source
+        where
+            {{ typed_key }} is null
+            or {{ typed_key }} in (
+                select {{ typed_key }} from source as changed
+                where {{ typed_updated_at }} >= {{ sql_date(since) }} or {{ typed_updated_at }} is null
             )
-        )
     {%- endif -%}
 {%- endmacro %}

@@ -13,6 +13,10 @@ source as (
     {{ landing_source('claims', 'claims') }}
 ),
 
+versions as (
+    {{ cdc_versions_in_window('claim_id', since) }}
+),
+
 checked as (
     select
         {{ landing_row_columns('claims', 'claims') }},
@@ -27,7 +31,7 @@ checked as (
         {{ landing_value('claimed_amount', 'decimal') }} as claimed_amount,
         upper({{ landing_text('currency') }}) as currency,
         {{ landing_quarantine_reason('claims', 'claims') }} as quarantine_reason
-    from source
+    from versions
 ),
 
 final as (
@@ -35,7 +39,6 @@ final as (
         *,
         {{ landing_duplicate_flag('claim_id', 'updated_at desc') }} as is_duplicate
     from checked
-    where {{ in_window_versions('claim_id', since) }}
 )
 
 select * from final

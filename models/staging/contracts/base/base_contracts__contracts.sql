@@ -13,6 +13,10 @@ source as (
     {{ landing_source('contracts', 'contracts') }}
 ),
 
+versions as (
+    {{ cdc_versions_in_window('contract_id', since) }}
+),
+
 checked as (
     select
         {{ landing_row_columns('contracts', 'contracts') }},
@@ -24,7 +28,7 @@ checked as (
         {{ landing_text('contract_type') }} as contract_type,
         {{ landing_value('page_count', 'integer') }} as page_count,
         {{ landing_quarantine_reason('contracts', 'contracts') }} as quarantine_reason
-    from source
+    from versions
 ),
 
 final as (
@@ -32,7 +36,6 @@ final as (
         *,
         {{ landing_duplicate_flag('contract_id', 'updated_at desc') }} as is_duplicate
     from checked
-    where {{ in_window_versions('contract_id', since) }}
 )
 
 select * from final

@@ -13,6 +13,10 @@ source as (
     {{ landing_source('helpdesk', 'tickets') }}
 ),
 
+versions as (
+    {{ cdc_versions_in_window('ticket_id', since) }}
+),
+
 checked as (
     select
         {{ landing_row_columns('helpdesk', 'tickets') }},
@@ -28,7 +32,7 @@ checked as (
         {{ landing_quarantine_reason(
             'helpdesk', 'tickets', [[landing_value('reopens', 'integer') ~ ' < 0', 'negative reopens']]
         ) }} as quarantine_reason
-    from source
+    from versions
 ),
 
 final as (
@@ -36,7 +40,6 @@ final as (
         *,
         {{ landing_duplicate_flag('ticket_id', 'updated_at desc') }} as is_duplicate
     from checked
-    where {{ in_window_versions('ticket_id', since) }}
 )
 
 select * from final
