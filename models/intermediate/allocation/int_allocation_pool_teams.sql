@@ -45,8 +45,11 @@ final as (
         pools.has_bill,
         team_tokens.calls,
         team_tokens.traced_tokens,
+        {# in the money type on every engine (PostgreSQL would keep a numeric of 20 decimals) #}
         case
-            when pools.traced_tokens <> 0 then team_tokens.traced_tokens / pools.traced_tokens else 0.0
+            when pools.traced_tokens <> 0
+                then cast(team_tokens.traced_tokens as {{ type_money() }}) / pools.traced_tokens
+            else 0.0
         end as token_share,
         team_tokens.traced_tokens * pools.allocated_usd_per_token as allocated_usd
     from team_tokens
