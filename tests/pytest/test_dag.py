@@ -34,7 +34,8 @@ INTERMEDIATE_ORDER = {
 }
 ALLOCATION_FOLDER = "models/intermediate/allocation/"
 # the factors allocation multiplies or divides by: f, B × f / Qt, a team's share of Qt, and Qt itself
-ALLOCATION_FACTORS = ("attributed_fraction", "allocated_usd_per_token", "token_share", "traced_tokens")
+# (a pool's rate under any prefix: int_model_calls_costed names it per token type, input_usd_per_token)
+ALLOCATION_FACTORS = ("attributed_fraction", r"\w*usd_per_token", "token_share", "traced_tokens")
 _FACTOR = "(?:" + "|".join(ALLOCATION_FACTORS) + ")"
 # a factor as an operand of *, / or - (1 - f is the untraced share), on either side, also inside a function
 # call or parentheses on the right of the operator (/ max(pools.traced_tokens), * coalesce(f, 0))
@@ -121,6 +122,8 @@ def test_allocation_arithmetic_lives_in_intermediate_allocation(manifest: dict[s
         ("billed_amount * (1.0 - attributed_fraction) as amount", True),
         ("pools.billed_usd * pools.attributed_fraction * call_tokens.tokens / pools.traced_tokens", True),
         ("call_tokens.tokens * coalesce(pools.allocated_usd_per_token, 0.0)", True),
+        ("input_tokens * input_usd_per_token as input_allocated_usd", True),
+        ("tokens * usd_per_million_tokens / 1000000.0", False),
         # reading, filtering, summing: not allocation
         ("where attributed_fraction < 1", False),
         ("cast(sum(traced_tokens) as bigint) as traced_cached_input_tokens", False),

@@ -12,10 +12,10 @@
     One row per model call with its money, in one pass over the calls (issue 17): each token type with a
     non-zero count is priced at the list price in force on the call date (halved for a batch call) and
     receives its pool's rate × its tokens (int_allocation_pools: B × f / Qt, metrics.md 3); the call sums
-    them. list_cost_usd is NULL when the model or a price for a non-zero token type is unknown
-    (is_unpriced; metrics.md 2: a price is needed only for token types with a non-zero count);
-    is_unbilled when a token type's pool has no bill, whose list cost is then provisional
-    (real-inputs.md 5). The call-and-token-type rows are a CTE, never a table.
+    them, in the order of token_types(). list_cost_usd is NULL when the model or a price for a non-zero
+    token type is unknown (is_unpriced; metrics.md 2: a price is needed only for token types with a
+    non-zero count); is_unbilled when a token type's pool has no bill, whose list cost is then provisional
+    (real-inputs.md 5). No row per call and token type is ever made: a lookup per token type.
     Whether the call's spend reaches a work item the outcome systems know is read where it is used
     (fct_model_calls), so the money here never waits for the outcome systems.
     Incremental: the calls of the window's traces (macros/incremental); the pools are always current, so a
@@ -39,90 +39,115 @@ pools as (
     select * from {{ ref('int_allocation_pools') }}
 ),
 
-call_tokens as (
-    {{ unpivot_token_types('calls', ['span_id', 'provider', 'model', 'call_date', 'is_batch']) }}
+{# each call once: for each token type with a non-zero count, its list price and its pool (a lookup per
+   type, no row per call and type, and no aggregate: the call's sums add the types in one fixed order, so
+   two builds of the same data agree to the last bit; every pool of a traced token type exists, the pools
+   being summed from these calls) #}
+looked_up as (
+    select
+        {% for token_type in token_types() %}
+        {{ token_type }}_prices.usd_per_million_tokens as {{ token_type }}_usd_per_million_tokens,
+        coalesce({{ token_type }}_pools.has_bill, false) as {{ token_type }}_has_bill,
+        coalesce({{ token_type }}_pools.allocated_usd_per_token, 0.0) as {{ token_type }}_usd_per_token,
+        {% endfor %}
+        calls.*
+    from calls
+    {% for token_type in token_types() %}
+    left join prices as {{ token_type }}_prices
+        on
+            calls.{{ token_type }}_tokens <> 0
+            and calls.provider = {{ token_type }}_prices.provider
+            and calls.model = {{ token_type }}_prices.model
+            and {{ token_type }}_prices.token_type = '{{ token_type }}'
+            and {{ is_effective_on(
+                'calls.call_date', token_type ~ '_prices.effective_from', token_type ~ '_prices.effective_to'
+            ) }}
+    left join pools as {{ token_type }}_pools
+        on
+            calls.{{ token_type }}_tokens <> 0
+            and calls.provider = {{ token_type }}_pools.provider
+            and calls.model = {{ token_type }}_pools.model
+            and calls.call_date = {{ token_type }}_pools.charge_date
+            and {{ token_type }}_pools.token_type = '{{ token_type }}'
+            and calls.is_batch = {{ token_type }}_pools.is_batch
+    {% endfor %}
 ),
 
-{# each token type of each call: its list cost and its pool's money (every pool of a traced token type
-   exists: the pools are summed from these calls) #}
+{# per token type: its list cost (NULL when unpriced, 0 when it has no tokens), its allocated USD, whether
+   it is unpriced or unbilled, and its provisional cost (its list cost while its pool has no bill) #}
 token_costs as (
     select
-        call_tokens.span_id,
-        prices.usd_per_million_tokens is not null as is_priced,
-        call_tokens.tokens * prices.usd_per_million_tokens / 1000000.0
-        * case when call_tokens.is_batch then 0.5 else 1.0 end as list_cost_usd,
-        coalesce(pools.has_bill, false) as has_bill,
-        call_tokens.tokens * coalesce(pools.allocated_usd_per_token, 0.0) as allocated_usd
-    from call_tokens
-    left join prices
-        on
-            call_tokens.provider = prices.provider
-            and call_tokens.model = prices.model
-            and call_tokens.token_type = prices.token_type
-            and {{ is_effective_on('call_tokens.call_date', 'prices.effective_from', 'prices.effective_to') }}
-    left join pools
-        on
-            call_tokens.provider = pools.provider
-            and call_tokens.model = pools.model
-            and call_tokens.call_date = pools.charge_date
-            and call_tokens.token_type = pools.token_type
-            and call_tokens.is_batch = pools.is_batch
+        {% for token_type in token_types() %}
+        {{ token_type }}_tokens * {{ token_type }}_usd_per_million_tokens / 1000000.0
+        * case when is_batch then 0.5 else 1.0 end as {{ token_type }}_list_cost_usd,
+        {{ token_type }}_tokens * {{ token_type }}_usd_per_token as {{ token_type }}_allocated_usd,
+        {{ token_type }}_tokens <> 0 and {{ token_type }}_usd_per_million_tokens is null as {{ token_type }}_unpriced,
+        {{ token_type }}_tokens <> 0 and not {{ token_type }}_has_bill as {{ token_type }}_unbilled,
+        {% endfor %}
+        *
+    from looked_up
 ),
 
+{# the call's sums, over the token types in the order of token_types() #}
 per_call as (
     select
-        span_id,
-        sum(list_cost_usd) as priced_list_cost_usd,
-        sum(case when is_priced then 0 else 1 end) as unpriced_token_types,
-        sum(case when has_bill then 0 else 1 end) as unbilled_token_types,
-        sum(allocated_usd) as allocated_cost_usd,
+        *,
+        input_unpriced or cached_input_unpriced or cache_write_unpriced or output_unpriced
+            as has_unpriced_token_type,
+        input_unbilled or cached_input_unbilled or cache_write_unbilled or output_unbilled as is_unbilled,
+        coalesce(input_list_cost_usd, 0.0)
+        + coalesce(cached_input_list_cost_usd, 0.0)
+        + coalesce(cache_write_list_cost_usd, 0.0)
+        + coalesce(output_list_cost_usd, 0.0) as priced_list_cost_usd,
+        input_allocated_usd + cached_input_allocated_usd + cache_write_allocated_usd + output_allocated_usd
+            as allocated_cost_usd,
         {# the list cost of the token types whose pool has no bill yet (real-inputs.md 5) #}
-        sum(case when not has_bill then coalesce(list_cost_usd, 0.0) else 0.0 end) as provisional_cost_usd
+        case when input_unbilled then coalesce(input_list_cost_usd, 0.0) else 0.0 end
+        + case when cached_input_unbilled then coalesce(cached_input_list_cost_usd, 0.0) else 0.0 end
+        + case when cache_write_unbilled then coalesce(cache_write_list_cost_usd, 0.0) else 0.0 end
+        + case when output_unbilled then coalesce(output_list_cost_usd, 0.0) else 0.0 end as provisional_cost_usd
     from token_costs
-    group by 1
 ),
 
 final as (
     select
-        calls.span_id,
-        calls.trace_id,
-        calls.team_id,
-        calls.provider,
-        calls.model,
-        calls.model_name as reported_model_name,
-        calls.operation_name,
-        calls.scope_name,
-        calls.response_id,
-        cast(calls.request_spans as {{ dbt.type_bigint() }}) as request_spans,
-        calls.input_tokens_reading,
-        calls.has_cache_split,
-        calls.call_date,
-        calls.started_at,
-        calls.workflow_name,
-        calls.workflow_step,
-        calls.work_item_type,
-        calls.work_item_id,
-        calls.is_run as is_linked_to_run,
-        calls.service_name,
-        calls.is_batch,
-        calls.is_error,
-        calls.error_type,
-        calls.input_tokens,
-        calls.cached_input_tokens,
-        calls.cache_write_tokens,
-        calls.output_tokens,
-        calls.total_input_tokens,
-        not calls.is_known_model or coalesce(per_call.unpriced_token_types, 0) > 0 as is_unpriced,
-        coalesce(per_call.unbilled_token_types, 0) > 0 as is_unbilled,
+        per_call.span_id,
+        per_call.trace_id,
+        per_call.team_id,
+        per_call.provider,
+        per_call.model,
+        per_call.model_name as reported_model_name,
+        per_call.operation_name,
+        per_call.scope_name,
+        per_call.response_id,
+        cast(per_call.request_spans as {{ dbt.type_bigint() }}) as request_spans,
+        per_call.input_tokens_reading,
+        per_call.has_cache_split,
+        per_call.call_date,
+        per_call.started_at,
+        per_call.workflow_name,
+        per_call.workflow_step,
+        per_call.work_item_type,
+        per_call.work_item_id,
+        per_call.is_run as is_linked_to_run,
+        per_call.service_name,
+        per_call.is_batch,
+        per_call.is_error,
+        per_call.error_type,
+        per_call.input_tokens,
+        per_call.cached_input_tokens,
+        per_call.cache_write_tokens,
+        per_call.output_tokens,
+        per_call.total_input_tokens,
+        not per_call.is_known_model or per_call.has_unpriced_token_type as is_unpriced,
+        per_call.is_unbilled,
         case
-            when calls.is_known_model and coalesce(per_call.unpriced_token_types, 0) = 0
-                then coalesce(per_call.priced_list_cost_usd, 0.0)
+            when per_call.is_known_model and not per_call.has_unpriced_token_type
+                then per_call.priced_list_cost_usd
         end as list_cost_usd,
-        coalesce(per_call.allocated_cost_usd, 0.0) as allocated_cost_usd,
-        coalesce(per_call.provisional_cost_usd, 0.0) as provisional_cost_usd
-    from calls
-    left join per_call
-        on calls.span_id = per_call.span_id
+        per_call.allocated_cost_usd,
+        per_call.provisional_cost_usd
+    from per_call
 )
 
 select * from final
