@@ -43,6 +43,8 @@ FACTOR_ARITHMETIC = re.compile(
     rf"(?:[*/-]\s*(?:\w*\s*\(\s*)*(?:\w+\.)?{_FACTOR}\b)|(?:\b{_FACTOR}\s*\)*\s*[*/-](?!-))",
 )
 COMMENTS = re.compile(r"\{#.*?#\}|--[^\n]*", re.DOTALL)
+# a Jinja expression reads as a word: `{{ token_type }}_usd_per_token` is a rate whatever the type
+JINJA_EXPRESSION = re.compile(r"\{\{.*?\}\}", re.DOTALL)
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +67,7 @@ def _layer(node: dict[str, Any]) -> tuple[str, str | None]:
 
 def allocation_arithmetic(sql: str) -> list[str]:
     """The pieces of `sql` (comments removed) that compute with an allocation factor."""
-    code = COMMENTS.sub("", sql)
+    code = JINJA_EXPRESSION.sub("x", COMMENTS.sub("", sql))
     return [match.group(0).strip() for match in FACTOR_ARITHMETIC.finditer(code)]
 
 
@@ -123,6 +125,7 @@ def test_allocation_arithmetic_lives_in_intermediate_allocation(manifest: dict[s
         ("pools.billed_usd * pools.attributed_fraction * call_tokens.tokens / pools.traced_tokens", True),
         ("call_tokens.tokens * coalesce(pools.allocated_usd_per_token, 0.0)", True),
         ("input_tokens * input_usd_per_token as input_allocated_usd", True),
+        ("{{ token_type }}_tokens * {{ token_type }}_usd_per_token as {{ token_type }}_allocated_usd", True),
         ("tokens * usd_per_million_tokens / 1000000.0", False),
         # reading, filtering, summing: not allocation
         ("where attributed_fraction < 1", False),
