@@ -42,7 +42,8 @@ def cell(value: object, digits: int | None = None) -> str:
     if value is None:
         return "–"
     if isinstance(value, float) and digits is not None:
-        return f"{value:.{digits}f}"
+        # + 0.0 after rounding: a sum that is zero but for the engine's last bits (-4e-15) reads 0.00, not -0.00
+        return f"{round(value, digits) + 0.0:.{digits}f}"
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)

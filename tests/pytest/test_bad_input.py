@@ -477,10 +477,6 @@ def _call(build: Build, span_id: str) -> dict[str, Any]:
     return _one(build.query("select * from marts.fct_model_calls where span_id = ?", [span_id]), span_id)
 
 
-def _costed(build: Build, span_id: str) -> dict[str, Any]:
-    return _one(build.query("select * from intermediate.int_model_calls_costed where span_id = ?", [span_id]), span_id)
-
-
 def test_unknown_model_is_kept_unpriced_and_still_allocated(messy: Build) -> None:
     call = _call(messy, "c500000000000005")
     assert (call["model"], call["is_unpriced"], call["list_cost_usd"], call["allocated_cost_usd"]) == (
@@ -495,7 +491,6 @@ def test_unknown_model_is_kept_unpriced_and_still_allocated(messy: Build) -> Non
 
 def test_span_without_root_is_unlinked_spend_of_its_service_team(messy: Build) -> None:
     call = _call(messy, "d100000000000001")
-    costed = _costed(messy, "d100000000000001")
     root = _one(messy.query("select * from intermediate.int_trace_roots where trace_id = ?", [TRACE_ORPHAN]), "root")
     assert not root["has_root_span"]
     assert (call["team_id"], call["is_linked_to_run"], call["workflow_name"], call["allocated_cost_usd"]) == (
@@ -504,7 +499,7 @@ def test_span_without_root_is_unlinked_spend_of_its_service_team(messy: Build) -
         None,
         _money(4.50),
     )
-    assert costed["is_linked_to_work_item"] is False
+    assert call["is_linked_to_work_item"] is False
     assert messy.scalar("select count(*) from marts.fct_runs where trace_id = ?", [TRACE_ORPHAN]) == 0
     leak = _one(
         messy.query(
@@ -518,10 +513,9 @@ def test_span_without_root_is_unlinked_spend_of_its_service_team(messy: Build) -
 
 def test_root_naming_an_unknown_work_item_leaves_its_calls_unlinked(messy: Build) -> None:
     call = _call(messy, "e100000000000001")
-    costed = _costed(messy, "e100000000000001")
     run = _one(messy.query("select * from marts.fct_runs where trace_id = ?", [TRACE_UNKNOWN_ITEM]), "run")
     assert (call["team_id"], call["work_item_id"], call["allocated_cost_usd"]) == ("alpha", "TK-404", _money(2.25))
-    assert costed["is_linked_to_work_item"] is False
+    assert call["is_linked_to_work_item"] is False
     assert (run["is_known_work_item"], run["outcome_class"]) == (False, None)
     assert messy.scalar("select count(*) from marts.fct_work_items where work_item_id = 'TK-404'") == 0
     # not in any outcome: the work items' AI cost is all allocated cost but the two unlinked calls

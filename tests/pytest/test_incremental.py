@@ -37,8 +37,6 @@ INCREMENTAL_MODELS = (
     "base_otel__span_deliveries",
     "int_trace_roots",
     "int_model_calls",
-    "int_model_call_tokens",
-    "int_model_call_allocations",
     "int_model_calls_costed",
     "int_run_activity",
     "base_helpdesk__tickets",
@@ -115,8 +113,9 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     }
 
 
-# the model an injected error stops the crashed run at (upstream of it, the window was already replaced)
-CRASH_MODEL = "int_model_call_allocations"
+# the model an injected error stops the crashed run at (upstream of it, the window was already replaced):
+# the one per-call money pass, after int_model_calls and the pools were rebuilt
+CRASH_MODEL = "int_model_calls_costed"
 
 
 def _inject_failure(model: str):

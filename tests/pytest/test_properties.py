@@ -1251,7 +1251,7 @@ def check_money(build: Build, expected: Oracle, problems: Problems) -> None:
         from intermediate.int_allocation_pools as pools
         left join (
             select pool_id, sum(allocated_usd) as allocated_usd
-            from intermediate.int_model_call_allocations group by 1
+            from intermediate.int_allocation_pool_teams group by 1
         ) as to_calls on pools.pool_id = to_calls.pool_id
         """
     )

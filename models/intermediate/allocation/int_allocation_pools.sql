@@ -3,7 +3,10 @@
     B = billed USD of its usage_tokens lines, Qb = their billed quantity, Qt = the tokens of that type of
     the model calls that started that day, and the attributed fraction f = min(1, Qt / Qb), with Qb = Qt
     when no line has a quantity (or it is zero) and f = 0 when Qt = 0. A pool exists when it has a bill,
-    calls, or both.
+    calls, or both. Its rate, B × f / Qt (0 without a bill or tokens), is what each of its tokens receives:
+    the per-call pass (int_model_calls_costed) and the team shares (int_allocation_pool_teams) apply it.
+    Qt is summed from int_model_calls (every call, whatever the incremental window: the pools are rebuilt
+    whole on every run).
 -#}
 
 with
@@ -12,8 +15,12 @@ billing_lines as (
     select * from {{ ref('int_billing_lines') }}
 ),
 
+calls as (
+    select * from {{ ref('int_model_calls') }}
+),
+
 call_tokens as (
-    select * from {{ ref('int_model_call_tokens') }}
+    {{ unpivot_token_types('calls', ['provider', 'model', 'call_date', 'is_batch']) }}
 ),
 
 billed as (
@@ -77,7 +84,7 @@ fractions as (
     from joined
 ),
 
-final as (
+attributed as (
     select
         {{ dbt.hash(dbt.concat([
             "provider", "'|'", "model", "'|'", "cast(charge_date as " ~ dbt.type_string() ~ ")", "'|'",
@@ -101,6 +108,16 @@ final as (
             else cast(traced_tokens as {{ type_money() }}) / effective_billed_quantity
         end as attributed_fraction
     from fractions
+),
+
+final as (
+    select
+        *,
+        case
+            when has_bill and traced_tokens <> 0 then billed_usd * attributed_fraction / traced_tokens
+            else 0.0
+        end as allocated_usd_per_token
+    from attributed
 )
 
 select * from final

@@ -2,7 +2,8 @@
     What became of each billing line's USD (metrics.md 3): a usage_tokens line splits into allocated
     (f × billed_usd, to the calls of its pool) and untraced ((1 − f) × billed_usd, to the line's owner
     team); any other line is carried whole in its own category by its owner team. Lines without an FX
-    rate are quarantined, in their billing currency.
+    rate are quarantined, in their billing currency. The same split in the billing currency
+    (allocated_amount, untraced_amount) is what the ledger reports beside the USD.
 -#}
 
 with
@@ -51,6 +52,16 @@ final as (
                 then billing_lines.billed_usd * (1.0 - coalesce(pools.attributed_fraction, 0.0))
             else 0.0
         end as untraced_usd,
+        case
+            when billing_lines.charge_category = 'usage_tokens'
+                then billing_lines.billed_amount * coalesce(pools.attributed_fraction, 0.0)
+            else 0.0
+        end as allocated_amount,
+        case
+            when billing_lines.charge_category = 'usage_tokens'
+                then billing_lines.billed_amount * (1.0 - coalesce(pools.attributed_fraction, 0.0))
+            else 0.0
+        end as untraced_amount,
         case
             when billing_lines.charge_category not in ('usage_tokens', 'out_of_scope') then billing_lines.billed_usd
             else 0.0

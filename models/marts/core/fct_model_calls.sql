@@ -15,6 +15,10 @@ coverage as (
     select * from {{ ref('int_billing_coverage') }}
 ),
 
+work_items as (
+    select * from {{ ref('int_work_items') }}
+),
+
 provider_coverage as (
     select
         provider,
@@ -42,7 +46,9 @@ final as (
         calls.work_item_type,
         calls.work_item_id,
         calls.is_linked_to_run,
-        calls.is_linked_to_work_item,
+        {# spend that reaches an outcome: the run names a work item the outcome systems know (read here, at
+           query time, so a work item that appears later links its old calls without a rebuild) #}
+        coalesce(calls.is_linked_to_run, false) and work_items.work_item_id is not null as is_linked_to_work_item,
         calls.service_name,
         calls.is_batch,
         calls.is_error,
@@ -61,6 +67,10 @@ final as (
     from calls
     left join provider_coverage
         on calls.provider = provider_coverage.provider
+    left join work_items
+        on
+            calls.work_item_type = work_items.work_item_type
+            and calls.work_item_id = work_items.work_item_id
 )
 
 select * from final

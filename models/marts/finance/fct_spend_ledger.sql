@@ -13,46 +13,27 @@ line_allocations as (
     select * from {{ ref('int_billing_line_allocations') }}
 ),
 
-call_allocations as (
-    select * from {{ ref('int_model_call_allocations') }}
-),
-
-pools as (
-    select * from {{ ref('int_allocation_pools') }}
+line_team_allocations as (
+    select * from {{ ref('int_billing_line_team_allocations') }}
 ),
 
 quarantine as (
     select * from {{ ref('int_billing_quarantine') }}
 ),
 
-{# a pool's allocated money reaches teams in proportion to their traced tokens in it #}
-pool_team_shares as (
-    select
-        call_allocations.pool_id,
-        call_allocations.team_id,
-        sum(call_allocations.tokens) / max(pools.traced_tokens) as token_share
-    from call_allocations
-    inner join pools
-        on call_allocations.pool_id = pools.pool_id
-    where pools.has_bill and pools.traced_tokens <> 0
-    group by 1, 2
-),
-
+{# a pool's allocated money reaches teams in proportion to their traced tokens in it (the split is made
+   in intermediate/allocation: this mart only sums) #}
 allocated as (
     select
-        line_allocations.provider,
-        line_allocations.billing_account_id,
-        line_allocations.charge_date,
-        pool_team_shares.team_id,
+        provider,
+        billing_account_id,
+        charge_date,
+        team_id,
         'allocated' as category,
-        line_allocations.currency,
-        line_allocations.billed_amount * line_allocations.attributed_fraction * pool_team_shares.token_share
-            as amount,
-        line_allocations.allocated_usd * pool_team_shares.token_share as amount_usd
-    from line_allocations
-    inner join pool_team_shares
-        on line_allocations.pool_id = pool_team_shares.pool_id
-    where line_allocations.quarantine_reason is null and line_allocations.attributed_fraction > 0
+        currency,
+        allocated_amount as amount,
+        allocated_usd as amount_usd
+    from line_team_allocations
 ),
 
 untraced as (
@@ -63,7 +44,7 @@ untraced as (
         owner_team_id as team_id,
         'untraced' as category,
         currency,
-        billed_amount * (1.0 - attributed_fraction) as amount,
+        untraced_amount as amount,
         untraced_usd as amount_usd
     from line_allocations
     where charge_category = 'usage_tokens' and quarantine_reason is null and attributed_fraction < 1

@@ -20,7 +20,7 @@ line_allocations as (
 ),
 
 calls as (
-    select * from {{ ref('int_model_calls_costed') }}
+    select * from {{ ref('fct_model_calls') }}
 ),
 
 completed as (

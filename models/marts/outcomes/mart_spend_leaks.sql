@@ -17,8 +17,9 @@ calls as (
     select * from {{ ref('int_model_calls_costed') }}
 ),
 
+{# the tokens of each call by type (a call's non-zero token types, as it was priced) #}
 call_tokens as (
-    select * from {{ ref('int_model_call_tokens') }}
+    {{ unpivot_token_types('calls', ['span_id']) }}
 ),
 
 runs as (

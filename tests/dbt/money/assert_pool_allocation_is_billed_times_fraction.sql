@@ -1,6 +1,8 @@
 {#-
-    Per pool, the calls receive exactly B × f (never more than was billed for the pool when B ≥ 0), and
-    the pool's lines keep exactly B × (1 − f) untraced.
+    Per pool, the calls receive exactly B × f (never more than was billed for the pool when B ≥ 0): the
+    pool's rate × the tokens of its teams (int_allocation_pool_teams; that the per-call pass gives each
+    call the same is assert_calls_receive_their_pools_rate), and the pool's lines keep exactly
+    B × (1 − f) untraced.
 -#}
 
 with
@@ -9,8 +11,8 @@ pools as (
     select * from {{ ref('int_allocation_pools') }}
 ),
 
-call_allocations as (
-    select * from {{ ref('int_model_call_allocations') }}
+pool_teams as (
+    select * from {{ ref('int_allocation_pool_teams') }}
 ),
 
 line_allocations as (
@@ -21,7 +23,7 @@ to_calls as (
     select
         pool_id,
         sum(allocated_usd) as allocated_usd
-    from call_allocations
+    from pool_teams
     group by 1
 ),
 

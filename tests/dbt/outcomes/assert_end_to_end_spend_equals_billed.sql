@@ -26,10 +26,6 @@ calls as (
     select * from {{ ref('fct_model_calls') }}
 ),
 
-linked_calls as (
-    select * from {{ ref('int_model_calls_costed') }}
-),
-
 totals as (
     select
         (
@@ -42,7 +38,7 @@ totals as (
             where outcome_class = 'open'
         ) as open_ai_cost_usd,
         (
-            select coalesce(sum(allocated_cost_usd), 0) from linked_calls
+            select coalesce(sum(allocated_cost_usd), 0) from calls
             where not is_linked_to_work_item
         ) as unlinked_usd,
         (
