@@ -229,3 +229,23 @@
         delete from {{ this }} where {{ in_window_work_items(since) }}
     {%- endif -%}
 {%- endmacro %}
+
+{#-
+    The config of a run-grained or work-item-grained model (incremental by work item): `date_column` is the
+    date its window is taken from, `unique_key` its key. Also records the models window_work_items reads,
+    so that dbt orders them first. A model with an enforced contract passes on_schema_change
+    'append_new_columns': its contract checks columns and types, and 'fail' would compare the temporary
+    relation's own types (text against the contract's varchar on PostgreSQL).
+-#}
+{% macro work_item_grain_config(date_column, unique_key, on_schema_change='fail') -%}
+    {%- do ref('int_trace_roots') -%}
+    {%- do ref('int_run_activity') -%}
+    {%- do ref('int_work_items') -%}
+    {{ config(
+        materialized=large_grain_materialization(),
+        incremental_strategy='delete+insert',
+        on_schema_change=on_schema_change,
+        unique_key=unique_key,
+        pre_hook="{{ delete_window_work_items('" ~ date_column ~ "') }}",
+    ) }}
+{%- endmacro %}

@@ -40,14 +40,7 @@ def duck():
 
 @pytest.fixture(scope="module")
 def pg():
-    psycopg2 = pytest.importorskip("psycopg2")
-    connection = psycopg2.connect(
-        host=os.environ.get("DBT_POSTGRES_HOST", "127.0.0.1"),
-        port=int(os.environ.get("DBT_POSTGRES_PORT", "55432")),
-        user=os.environ.get("DBT_POSTGRES_USER", "token_ledger"),
-        password=os.environ.get("DBT_POSTGRES_PASSWORD", ""),
-        dbname=os.environ.get("DBT_POSTGRES_DBNAME", "token_ledger"),
-    )
+    connection = _postgres_database(os.environ.get("DBT_POSTGRES_DBNAME", "token_ledger"))
     connection.set_session(readonly=True, autocommit=True)
     yield connection
     connection.close()

@@ -1,10 +1,4 @@
-{{ config(
-    materialized=large_grain_materialization(),
-    incremental_strategy='delete+insert',
-    on_schema_change='fail',
-    unique_key='trace_id',
-    pre_hook="{{ delete_window_work_items('started_at') }}",
-) }}
+{{ work_item_grain_config('started_at', 'trace_id') }}
 
 {#-
     One row per run (a trace whose root names a work item, metrics.md 4) with its attempt number among
@@ -12,8 +6,6 @@
     item, and what happened inside it (int_run_activity). Incremental: every run of a work item with a
     run in the window or a CDC version updated in it is ranked again (macros/incremental).
 -#}
-
--- depends_on: {{ ref('int_trace_roots') }}
 
 {%- set since = incremental_since('started_at') %}
 

@@ -8,16 +8,7 @@
     (macros/incremental).
 -#}
 
-{{ config(
-    materialized=large_grain_materialization(),
-    incremental_strategy='delete+insert',
-    on_schema_change='fail',
-    unique_key=['work_item_type', 'work_item_id'],
-    pre_hook="{{ delete_window_work_items('last_run_started_at') }}",
-) }}
-
--- depends_on: {{ ref('int_trace_roots') }}
--- depends_on: {{ ref('int_run_activity') }}
+{{ work_item_grain_config('last_run_started_at', ['work_item_type', 'work_item_id']) }}
 
 {%- set since = incremental_since('last_run_started_at') %}
 

@@ -6,19 +6,7 @@
     window are replaced (macros/incremental), as in int_runs.
 -#}
 
-{#- on_schema_change: the contract checks columns and types; 'fail' would compare the temporary relation's
-    own types (text against the contract's varchar on PostgreSQL) -#}
-{{ config(
-    materialized=large_grain_materialization(),
-    incremental_strategy='delete+insert',
-    on_schema_change='append_new_columns',
-    unique_key='trace_id',
-    pre_hook="{{ delete_window_work_items('started_at') }}",
-) }}
-
--- depends_on: {{ ref('int_trace_roots') }}
--- depends_on: {{ ref('int_run_activity') }}
--- depends_on: {{ ref('int_work_items') }}
+{{ work_item_grain_config('started_at', 'trace_id', on_schema_change='append_new_columns') }}
 
 {%- set since = incremental_since('started_at') %}
 

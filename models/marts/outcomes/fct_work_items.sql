@@ -1,20 +1,8 @@
 {#- One row per work item an AI run served: its outcome, AI cost across all attempts, human cost, value. -#}
 
-{#- on_schema_change: the contract checks columns and types; 'fail' would compare the temporary relation's
-    own types (text against the contract's varchar on PostgreSQL) -#}
-{{ config(
-    materialized=large_grain_materialization(),
-    incremental_strategy='delete+insert',
-    on_schema_change='append_new_columns',
-    unique_key=['work_item_type', 'work_item_id'],
-    pre_hook="{{ delete_window_work_items('opened_at') }}",
-) }}
+{{ work_item_grain_config('opened_at', ['work_item_type', 'work_item_id'], on_schema_change='append_new_columns') }}
 
 {#- A table kept up to date incrementally: the window's work items are replaced (macros/incremental). -#}
-
--- depends_on: {{ ref('int_trace_roots') }}
--- depends_on: {{ ref('int_run_activity') }}
--- depends_on: {{ ref('int_work_items') }}
 
 {%- set since = incremental_since('opened_at') %}
 
