@@ -71,15 +71,17 @@
 {%- endmacro %}
 
 {#-
-    The traces with a good span that started in the window (their every row is recomputed), found where
-    they are cheapest to find: from_spans (int_trace_roots, the first trace-grained model) reads the spans;
-    the models after it read int_trace_roots (a row per trace, with the dates of its first and last span:
-    ten times fewer rows to look through).
+    The traces with a span that started in the window (their every row is recomputed), found where they
+    are cheapest to find: from_spans (int_trace_roots, the first trace-grained model) reads the span
+    deliveries table, not the deduplicated spans view, which ranks every redelivered key of the history
+    on each read (a duplicate or quarantined delivery in the window only adds a trace recomputed to the
+    same rows); the models after it read int_trace_roots (a row per trace, with the dates of its first
+    and last span: ten times fewer rows to look through).
 -#}
 {% macro window_traces(since, from_spans=false) -%}
     {%- if from_spans -%}
         select distinct trace_id
-        from {{ ref('stg_otel__spans') }}
+        from {{ ref('base_otel__span_deliveries') }}
         where span_date >= {{ sql_date(since) }}
     {%- else -%}
         select trace_id
@@ -96,7 +98,7 @@
 {% macro window_read_from(since, from_spans=false) -%}
     {%- if from_spans -%}
         {%- set query -%}
-            select min(span_date) from {{ ref('stg_otel__spans') }}
+            select min(span_date) from {{ ref('base_otel__span_deliveries') }}
             where trace_id in ({{ window_traces(since, from_spans=true) }})
         {%- endset -%}
     {%- else -%}
@@ -146,6 +148,30 @@
             or {{ trace_column }} in ({{ extra_traces }})
             {%- endif %}
         )
+    {%- endif -%}
+{%- endmacro %}
+
+{#-
+    The first day a day-grained rollup of the calls recomputes on an incremental run (none on a full
+    build): the window's first day, or the first day of a trace with a span in the window when that is
+    earlier (every call the run recomputes is on or after it: window_read_from). Whole days from it are
+    summed again; the days before it did not change.
+-#}
+{% macro window_first_day(date_column) -%}
+    {%- set since = incremental_since(date_column) -%}
+    {%- if since is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return([since, window_read_from(since)] | min) }}
+{%- endmacro %}
+
+{#- Pre-hook of a day-grained rollup of the calls: delete its days from window_first_day(). -#}
+{% macro delete_window_days(date_column) -%}
+    {%- set first_day = window_first_day(date_column) -%}
+    {%- if first_day is none -%}
+        select 1
+    {%- else -%}
+        delete from {{ this }} where {{ date_column }} >= {{ sql_date(first_day) }}
     {%- endif -%}
 {%- endmacro %}
 

@@ -90,7 +90,7 @@
                 {%- else -%}
                     {%- do problems.extend(landing_missing_columns(node, present, directory ~ '/' ~ file)) -%}
                     {%- do run_query('create or replace view ' ~ relation ~ ' as select ' ~ located ~ ' from ' ~ reader) -%}
-                    {%- if file.endswith('.csv') and problems | length == 0 -%}{%- do landing_check_line_breaks(node, relation, file, present) -%}{%- endif -%}
+                    {%- if file.endswith('.csv') and problems | length == 0 -%}{%- do landing_check_line_breaks(node, reader, file, present) -%}{%- endif -%}
                 {%- endif -%}
             {%- endif -%}
         {%- endfor -%}
@@ -177,28 +177,36 @@
     A pair of stray quotes in a CSV is valid RFC 4180 (one field spanning lines), so the reader merges
     the lines between them into one row and the rows in between vanish without a trace. A line break
     is legitimate only in a column declared multi-line (meta.multiline) or JSON: anywhere else it stops
-    the run, naming the table, the column and the start of the merged field.
+    the run, naming the table, the column and the start of the merged field. One scan of the file for
+    all its columns (the first row with a line break, and its first such column), straight from the
+    reader: the check runs on every run, and a CDC export grows with history (issue 17).
 -#}
-{% macro landing_check_line_breaks(node, relation, file, present) %}
+{% macro landing_check_line_breaks(node, reader, file, present) %}
     {%- set checked = [] -%}
     {%- for column in node.columns.values() -%}
         {%- if column.data_type != 'json' and not column.meta.get('multiline') and column.name | lower in present -%}
             {%- do checked.append(column.name) -%}
         {%- endif -%}
     {%- endfor -%}
+    {%- if checked | length == 0 -%}{{ return('') }}{%- endif -%}
+    {%- set names, values, conditions = [], [], [] -%}
     {%- for column in checked -%}
-        {%- set found = run_query(
-            'select left(' ~ column ~ ', 60) from ' ~ relation
-            ~ ' where ' ~ dbt.position('chr(10)', column) ~ ' > 0 limit 1'
-        ) -%}
-        {%- if found.rows | length > 0 -%}
-            {{ exceptions.raise_compiler_error(
-                "landing table " ~ node.identifier ~ ": a value of column " ~ column ~ " spans lines, "
-                ~ "starting " ~ (found.rows[0][0] | string).replace('\n', ' | ') ~ " (a stray quote in " ~ file
-                ~ "? rows after it would be swallowed)"
-            ) }}
-        {%- endif -%}
+        {%- set condition = dbt.position('chr(10)', column) ~ ' > 0' -%}
+        {%- do names.append(' when ' ~ condition ~ ' then ' ~ sql_string(column)) -%}
+        {%- do values.append(' when ' ~ condition ~ ' then left(' ~ column ~ ', 60)') -%}
+        {%- do conditions.append(condition) -%}
     {%- endfor -%}
+    {%- set found = run_query(
+        'select case' ~ names | join('') ~ ' end, case' ~ values | join('') ~ ' end from ' ~ reader
+        ~ ' where ' ~ conditions | join(' or ') ~ ' limit 1'
+    ) -%}
+    {%- if found.rows | length > 0 -%}
+        {{ exceptions.raise_compiler_error(
+            "landing table " ~ node.identifier ~ ": a value of column " ~ found.rows[0][0] ~ " spans lines, "
+            ~ "starting " ~ (found.rows[0][1] | string).replace('\n', ' | ') ~ " (a stray quote in " ~ file
+            ~ "? rows after it would be swallowed)"
+        ) }}
+    {%- endif -%}
 {% endmacro %}
 
 {#- The source nodes that are landing tables: every source of this package (token_ledger, standalone or

@@ -1085,13 +1085,12 @@ def test_unclosed_quote_past_the_sniffer_sample_fails_naming_file_and_line(varia
 
 
 def test_stray_quote_pair_does_not_swallow_rows_silently(variants: dict[str, Build]) -> None:
+    """The reader merges TK-A..TK-B into one field; on-run-start's one scan of the file finds the line break
+    and stops the run naming the table, the column, the start of the merged field and the file."""
     build = variants["stray quote pair"]
-    if not build.success:  # an explicit failure naming the file would do
-        assert "tickets.csv" in build.output
-        return
-    staged = {row["ticket_id"] for row in build.query("select ticket_id from staging.stg_helpdesk__tickets")}
-    quarantined = {row["record_key"] for row in build.query("select * from staging.stg_helpdesk__quarantined_rows")}
-    assert {"TK-A", "TK-B", "TK-C"} <= staged | quarantined, (staged, quarantined)
+    assert not build.success
+    assert "landing table tickets: a value of column queue spans lines, starting support | TK-B" in build.output
+    assert "tickets.csv" in build.output
 
 
 def test_non_finite_amounts_are_quarantined(variants: dict[str, Build]) -> None:

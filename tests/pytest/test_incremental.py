@@ -35,9 +35,11 @@ TOLERANCE = 1e-9
 LOOKBACK_DAYS = 3  # dbt_project.yml var lookback_days
 INCREMENTAL_MODELS = (
     "base_otel__span_deliveries",
+    "base_otel__span_duplicates",
     "int_trace_roots",
     "int_model_calls",
     "int_model_calls_costed",
+    "int_allocation_traced_tokens",
     "int_run_activity",
     "base_helpdesk__tickets",
     "base_claims__claims",

@@ -2,35 +2,18 @@
     Team shares per pool (metrics.md 3): the traced tokens of each team's calls in a pool, their share of
     the pool's Qt, and the USD the pool's rate gives them (the sum of what int_model_calls_costed gives
     those calls, tested). The ledger splits each billing line's allocated money by token_share
-    (int_billing_line_team_allocations). From int_model_calls, whole on every run, like the pools.
+    (int_billing_line_team_allocations). From int_allocation_traced_tokens, whole on every run, like the
+    pools.
 -#}
 
 with
 
-calls as (
-    select * from {{ ref('int_model_calls') }}
+team_tokens as (
+    select * from {{ ref('int_allocation_traced_tokens') }}
 ),
 
 pools as (
     select * from {{ ref('int_allocation_pools') }}
-),
-
-call_tokens as (
-    {{ unpivot_token_types('calls', ['team_id', 'provider', 'model', 'call_date', 'is_batch']) }}
-),
-
-team_tokens as (
-    select
-        provider,
-        model,
-        call_date as charge_date,
-        token_type,
-        is_batch,
-        team_id,
-        sum(tokens) as traced_tokens,
-        count(*) as calls
-    from call_tokens
-    group by 1, 2, 3, 4, 5, 6
 ),
 
 final as (

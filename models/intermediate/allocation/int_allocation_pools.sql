@@ -5,8 +5,9 @@
     when no line has a quantity (or it is zero) and f = 0 when Qt = 0. A pool exists when it has a bill,
     calls, or both. Its rate, B × f / Qt (0 without a bill or tokens), is what each of its tokens receives:
     the per-call pass (int_model_calls_costed) and the team shares (int_allocation_pool_teams) apply it.
-    Qt is summed from int_model_calls (every call, whatever the incremental window: the pools are rebuilt
-    whole on every run).
+    Qt is summed from int_allocation_traced_tokens (a row per pool and team, kept incrementally by day):
+    the pools are rebuilt whole on every run from it and the billing lines, neither of which grows with
+    the calls.
 -#}
 
 with
@@ -15,12 +16,8 @@ billing_lines as (
     select * from {{ ref('int_billing_lines') }}
 ),
 
-calls as (
-    select * from {{ ref('int_model_calls') }}
-),
-
-call_tokens as (
-    {{ unpivot_token_types('calls', ['provider', 'model', 'call_date', 'is_batch']) }}
+traced_tokens as (
+    select * from {{ ref('int_allocation_traced_tokens') }}
 ),
 
 billed as (
@@ -43,12 +40,12 @@ traced as (
     select
         provider,
         model,
-        call_date as charge_date,
+        charge_date,
         token_type,
         is_batch,
-        sum(tokens) as traced_tokens,
-        count(*) as calls
-    from call_tokens
+        sum(traced_tokens) as traced_tokens,
+        cast(sum(calls) as {{ dbt.type_bigint() }}) as calls
+    from traced_tokens
     group by 1, 2, 3, 4, 5
 ),
 

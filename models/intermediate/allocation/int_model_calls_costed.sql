@@ -18,6 +18,10 @@
     (real-inputs.md 5). No row per call and token type is ever made: a lookup per token type.
     Whether the call's spend reaches a work item the outcome systems know is read where it is used
     (fct_model_calls), so the money here never waits for the outcome systems.
+    The same pass prices what mart_spend_leaks needs per call (metrics.md 9), so the mart never reprices
+    the whole history: routing_excess_usd (the list cost above the cheapest same-provider model of the
+    workflow step's minimum tier, on the call's own tokens) and input_usd_per_million_tokens (the uncached
+    input price in force, which prices context excess).
     Incremental: the calls of the window's traces (macros/incremental); the pools are always current, so a
     bill that arrives within the window re-allocates its day.
 -#}
@@ -33,6 +37,10 @@ calls as (
 
 prices as (
     select * from {{ reference_data('model_prices') }}
+),
+
+workflow_steps as (
+    select * from {{ reference_data('workflow_steps') }}
 ),
 
 pools as (
@@ -53,9 +61,10 @@ looked_up as (
         calls.*
     from calls
     {% for token_type in token_types() %}
+    {# the input price is looked up for every call: context excess prices input above a median with it #}
     left join prices as {{ token_type }}_prices
         on
-            calls.{{ token_type }}_tokens <> 0
+            {{ 'true' if token_type == 'input' else 'calls.' ~ token_type ~ '_tokens <> 0' }}
             and calls.provider = {{ token_type }}_prices.provider
             and calls.model = {{ token_type }}_prices.model
             and {{ token_type }}_prices.token_type = '{{ token_type }}'
@@ -109,6 +118,87 @@ per_call as (
     from token_costs
 ),
 
+{# routing (metrics.md 9): a priced call whose model's tier is above its workflow step's minimum tier #}
+model_tiers as (
+    select
+        provider,
+        model,
+        max({{ model_tier_rank('model_tier') }}) as tier_rank
+    from prices
+    group by 1, 2
+),
+
+routable_calls as (
+    select
+        per_call.span_id,
+        per_call.provider,
+        per_call.call_date,
+        per_call.is_batch,
+        {% for token_type in token_types() %}
+        per_call.{{ token_type }}_tokens,
+        {% endfor %}
+        per_call.priced_list_cost_usd,
+        {{ model_tier_rank('workflow_steps.min_model_tier') }} as min_tier_rank
+    from per_call
+    inner join workflow_steps
+        on
+            per_call.workflow_name = workflow_steps.workflow_name
+            and per_call.workflow_step = workflow_steps.step_name
+    inner join model_tiers
+        on
+            per_call.provider = model_tiers.provider
+            and per_call.model = model_tiers.model
+    where
+        model_tiers.tier_rank > {{ model_tier_rank('workflow_steps.min_model_tier') }}
+        and per_call.is_known_model
+        and not per_call.has_unpriced_token_type
+),
+
+{# the call's tokens at each same-provider model of the minimum tier; a candidate counts only with a price
+   for every token type the call used #}
+candidate_costs as (
+    select
+        routable_calls.span_id,
+        routable_calls.priced_list_cost_usd,
+        (
+            {% for token_type in token_types() %}
+            coalesce(
+                routable_calls.{{ token_type }}_tokens * {{ token_type }}_prices.usd_per_million_tokens / 1000000.0,
+                0.0
+            ){{ ' +' if not loop.last }}
+            {% endfor %}
+        ) * case when routable_calls.is_batch then 0.5 else 1.0 end as candidate_list_cost_usd,
+        {% for token_type in token_types() %}
+        (routable_calls.{{ token_type }}_tokens = 0 or {{ token_type }}_prices.usd_per_million_tokens is not null)
+        {{- ' and' if not loop.last }}
+        {% endfor %} as is_fully_priced
+    from routable_calls
+    inner join model_tiers as candidates
+        on
+            routable_calls.provider = candidates.provider
+            and routable_calls.min_tier_rank = candidates.tier_rank
+    {% for token_type in token_types() %}
+    left join prices as {{ token_type }}_prices
+        on
+            routable_calls.{{ token_type }}_tokens <> 0
+            and candidates.provider = {{ token_type }}_prices.provider
+            and candidates.model = {{ token_type }}_prices.model
+            and {{ token_type }}_prices.token_type = '{{ token_type }}'
+            and {{ is_effective_on(
+                'routable_calls.call_date', token_type ~ '_prices.effective_from', token_type ~ '_prices.effective_to'
+            ) }}
+    {% endfor %}
+),
+
+routing as (
+    select
+        span_id,
+        greatest(min(priced_list_cost_usd) - min(candidate_list_cost_usd), 0.0) as routing_excess_usd
+    from candidate_costs
+    where is_fully_priced
+    group by 1
+),
+
 final as (
     select
         per_call.span_id,
@@ -146,8 +236,12 @@ final as (
                 then per_call.priced_list_cost_usd
         end as list_cost_usd,
         per_call.allocated_cost_usd,
-        per_call.provisional_cost_usd
+        per_call.provisional_cost_usd,
+        coalesce(routing.routing_excess_usd, 0.0) as routing_excess_usd,
+        per_call.input_usd_per_million_tokens
     from per_call
+    left join routing
+        on per_call.span_id = routing.span_id
 )
 
 select * from final

@@ -6,6 +6,8 @@
     pre_hook="{{ delete_window_traces('started_at', from_spans=true) }}",
 ) }}
 
+-- depends_on: {{ ref('base_otel__span_deliveries') }}
+
 {#-
     One row per trace: its root span (no parent; the earliest if a trace has several) and the span that
     names its work item: the highest span of the trace carrying work_item.type and work_item.id (the root

@@ -10,7 +10,7 @@
 
 {#-
     Every span delivery, typed, with its quarantine reason, and whether its key was delivered more than
-    once (base_otel__spans ranks those deliveries: a window over every span would sort them all). Spans
+    once (base_otel__span_duplicates ranks those deliveries: a window over every span would sort them all). Spans
     come from the flattened landing table otel_spans and, on DuckDB, from OTLP JSON files as they are
     (otel.otlp_spans, real-inputs.md 1); a span in both is one span delivered twice.
 

@@ -1,50 +1,34 @@
 {#-
-    Every span delivery (base_otel__span_deliveries) with its duplicate flag: of several good deliveries of
-    one span, the one with the latest end time is kept (metrics.md 12); of identical ones, the first in the
-    landing (file, row, position in the row), so that every engine keeps the same delivery. Only the
-    deliveries of keys delivered more than once are ranked (at-least-once delivery makes them rare); a view,
-    so the ten million others are not copied again.
+    Every span delivery (base_otel__span_deliveries) with its duplicate flag: true for the deliveries
+    base_otel__span_duplicates ranks below another delivery of the same span (metrics.md 12). A view, so
+    the ten million deliveries are not copied again; a filter on it (the incremental window's dates)
+    reaches the deliveries table's zone maps.
 -#}
 
 {{ config(materialized='view') }}
 
 with
 
-{# one import per branch: a CTE read twice is buffered whole by DuckDB, and a filter on the view (the
-   incremental window's dates) would no longer reach the table's zone maps #}
 deliveries as (
     select * from {{ ref('base_otel__span_deliveries') }}
 ),
 
-deliveries_to_rank as (
-    select * from {{ ref('base_otel__span_deliveries') }}
-),
-
-single_deliveries as (
-    select
-        *,
-        false as is_duplicate
-    from deliveries
-    where not is_repeated_key
-),
-
-repeated_deliveries as (
-    select
-        *,
-        {{ landing_duplicate_flag(
-            'trace_id, span_id',
-            'end_time_unix_nano desc nulls last, landing_file nulls last, landing_row nulls last, '
-            ~ 'landing_span nulls last',
-        ) }} as is_duplicate
-    from deliveries_to_rank
-    where is_repeated_key
+duplicates as (
+    select * from {{ ref('base_otel__span_duplicates') }}
 ),
 
 final as (
-    select * from single_deliveries
-    union all
-    select * from repeated_deliveries
+    select
+        deliveries.*,
+        duplicates.landing_file is not null as is_duplicate
+    from deliveries
+    left join duplicates
+        on
+            deliveries.landing_file = duplicates.landing_file
+            and deliveries.landing_row = duplicates.landing_row
+            and coalesce(deliveries.landing_span, '') = duplicates.landing_span
+            and deliveries.span_date = duplicates.span_date
 )
 
-{# both branches: the columns of base_otel__span_deliveries, then is_duplicate #}
+{# the columns of base_otel__span_deliveries, then is_duplicate #}
 select * from final  -- noqa: AM04
