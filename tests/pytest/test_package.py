@@ -14,7 +14,7 @@ import token_ledger
 from token_ledger import cli, contract
 from token_ledger.bench.hand_query import compare
 from token_ledger.bench.measure import parse_size
-from token_ledger.bench.settings import COUNT_COLUMNS, MONEY_COLUMNS, RATE_COLUMNS
+from token_ledger.bench.settings import COUNT_COLUMNS, MONEY_COLUMNS, RATE_COLUMNS, duckdb_memory_limit
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PACKAGE_DIR = Path(token_ledger.__file__).resolve().parent
@@ -154,6 +154,15 @@ def test_bench_sizes_and_comparison():
     row |= dict.fromkeys(COUNT_COLUMNS, 1) | dict.fromkeys(MONEY_COLUMNS + RATE_COLUMNS, 0.5)
     assert compare([row], [dict(row)]) == []
     assert compare([row], [dict(row, ai_cost_usd=0.6)]) != []
+
+
+def test_the_benchmark_reports_the_memory_limit_dbt_runs_with(monkeypatch):
+    """RESULTS.md names DuckDB's memory limit: the variable when set, else profiles.yml's default (one home)."""
+    monkeypatch.delenv("DBT_DUCKDB_MEMORY_LIMIT", raising=False)
+    profile = (PROJECT_ROOT / "profiles.yml").read_text()
+    assert f"env_var('DBT_DUCKDB_MEMORY_LIMIT', '{duckdb_memory_limit()}')" in profile
+    monkeypatch.setenv("DBT_DUCKDB_MEMORY_LIMIT", "2GB")
+    assert duckdb_memory_limit() == "2GB"
 
 
 def test_a_new_provider_is_a_staging_folder_plus_one_registry_entry():

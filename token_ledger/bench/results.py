@@ -21,6 +21,7 @@ from token_ledger.bench.settings import (
     RESULTS,
     SEED,
     START,
+    duckdb_memory_limit,
 )
 
 
@@ -228,7 +229,7 @@ def write_results(results: list[SizeResult], state: str, args: argparse.Namespac
         f"- software: Python {m.get('python')}, DuckDB {m.get('duckdb')}, dbt-core {m.get('dbt-core', '?')}, "
         f"dbt-duckdb {m.get('dbt-duckdb', '?')}, pyarrow {m.get('pyarrow')}; dbt threads 2 (profiles.yml); DuckDB",
         "  one thread per CPU; memory limit "
-        + os.environ.get("DBT_DUCKDB_MEMORY_LIMIT", "4GB")
+        + duckdb_memory_limit()
         + " for dbt (profiles.yml), DuckDB's default (80 % of RAM) for the hand query",
         "",
         "## Ratios and memory",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import re
 
 from token_ledger.paths import project_root
 
@@ -64,3 +66,11 @@ RATE_TOLERANCE = 1e-9
 PROJECT_FILES = ("dbt_project.yml", "profiles.yml", "packages.yml", "package-lock.yml", "selectors.yml")
 PROJECT_DIRS = ("models", "macros", "seeds", "analyses", "snapshots", "dbt_packages", "tests")
 NON_DBT_TEST_DIRS = ("pytest", "fixtures")
+
+
+def duckdb_memory_limit() -> str:
+    """The DuckDB memory limit dbt runs with: DBT_DUCKDB_MEMORY_LIMIT, else the default profiles.yml gives it."""
+    if os.environ.get("DBT_DUCKDB_MEMORY_LIMIT"):
+        return os.environ["DBT_DUCKDB_MEMORY_LIMIT"]
+    found = re.search(r"env_var\('DBT_DUCKDB_MEMORY_LIMIT', '([^']+)'\)", (REPO_ROOT / "profiles.yml").read_text())
+    return found.group(1) if found else "?"
