@@ -6,13 +6,13 @@ row in the file from 1 in file order, ``_landing_file`` the file name."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from harness import patched_environ
 
 from token_ledger import load as load_warehouse
 from token_ledger.contract import Column, LandingTable
@@ -77,31 +77,17 @@ def spark_load(tmp_path_factory: pytest.TempPathFactory):
         LandingTable("converted", (Column("at"), Column("cost"))),
         LandingTable("plain", (Column("a"), Column("b"))),
     ]
-    previous = {"DBT_SPARK_HOME": os.environ.get("DBT_SPARK_HOME")}
-    os.environ["DBT_SPARK_HOME"] = str(home)
-    try:
+    with patched_environ({"DBT_SPARK_HOME": str(home)}):
         counts = load_warehouse.load_spark(landing, "raw", tables)
         session = load_warehouse.spark_session()
         try:
-            written = {
-                table.identifier: (
-                    session.table(f"raw.{table.identifier}").columns,
-                    [field.dataType.typeName() for field in session.table(f"raw.{table.identifier}").schema.fields],
-                    sorted(
-                        (tuple(row) for row in session.table(f"raw.{table.identifier}").collect()),
-                        key=lambda row: int(row[0]),
-                    ),
-                )
-                for table in tables
-            }
+            written = {}
+            for table in tables:
+                frame = session.table(f"raw.{table.identifier}")
+                rows = sorted((tuple(row) for row in frame.collect()), key=lambda row: int(row[0]))
+                written[table.identifier] = (frame.columns, [f.dataType.typeName() for f in frame.schema.fields], rows)
         finally:
             session.stop()
-    finally:
-        for key, value in previous.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
     return {"counts": counts, "written": written, "direct": direct, "converted": converted, "home": Path(home)}
 
 
