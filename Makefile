@@ -149,7 +149,8 @@ bench: venv
 #   make test-spark      demo data loaded into a local Spark warehouse (target/spark: Parquet tables, Derby
 #                        metastore), dbt build --target spark (dbt-spark, method: session, local[2]), then
 #                        every mart compared row for row with the DuckDB build; then the same for the
-#                        real-inputs fixture (its own warehouse, target/spark-fixtures). Needs Java 17.
+#                        real-inputs fixture (its own warehouse, target/spark-fixtures), and the loader's own
+#                        Spark tests (tests/pytest/test_load_spark.py). Needs Java 17.
 SPARK_LOCAL := DBT_SPARK_HOME=$(CURDIR)/target/spark
 REAL_INPUTS := $(CURDIR)/tests/fixtures/real_inputs/landing
 SPARK_FIXTURE := DBT_SPARK_HOME=$(CURDIR)/target/spark-fixtures
@@ -175,5 +176,6 @@ spark-fixture-build: spark-venv
 		--vars '{run_date: "2026-12-31"}'
 
 test-spark: dbt-build dev-venv spark-build spark-fixture-build
+	$(BIN)/pytest tests/pytest/test_load_spark.py
 	$(SPARK_LOCAL) TOKEN_LEDGER_SPARK_BUILD=1 $(BIN)/pytest tests/pytest/test_spark_parity.py
 	$(SPARK_FIXTURE) TOKEN_LEDGER_SPARK_BUILD=1 TOKEN_LEDGER_SPARK_FIXTURE=1 $(BIN)/pytest tests/pytest/test_spark_parity.py

@@ -3,7 +3,7 @@
     token-ledger generate --out DIR [--seed 42] [--scale 1]        demo landing data
     token-ledger load --landing DIR [--target postgres|spark]      landing files -> a warehouse's raw schema
     token-ledger report [--database FILE] [--out FILE]             the CFO report (one HTML file)
-    token-ledger bench [--quick] [--sizes 1m,10m,10m@120w]         the benchmark (benchmarks/README.md)
+    token-ledger bench [--quick] [--sizes 1m,10m,10m@120w] [--engine duckdb,spark]  the benchmark (benchmarks/README.md)
     token-ledger extract openai|anthropic --since D --out DIR      provider Admin APIs -> landing files
 
 The arguments are declared here; each subcommand's work is imported only when it runs, so
@@ -34,6 +34,15 @@ def _date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError as error:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from error
+
+
+def _engines(text: str) -> str:
+    """--engine of bench: duckdb, spark or both (comma-separated), in the order they run."""
+    names = [name.strip().lower() for name in text.split(",") if name.strip()]
+    unknown = sorted(set(names) - {"duckdb", "spark"})
+    if not names or unknown or len(set(names)) != len(names):
+        raise argparse.ArgumentTypeError(f"not duckdb, spark or duckdb,spark: {text!r}")
+    return ",".join(name for name in ("duckdb", "spark") if name in names)
 
 
 def _add_generate(sub: argparse._SubParsersAction) -> None:
@@ -79,6 +88,14 @@ def _add_bench(sub: argparse._SubParsersAction) -> None:
         "(the daily volume of 1m over ten times the history)",
     )
     parser.add_argument("--quick", action="store_true", help="smoke test: one size of 100k spans")
+    parser.add_argument(
+        "--engine",
+        type=_engines,
+        default="duckdb",
+        help="duckdb (default), spark, or duckdb,spark: on Spark, (a) and (b) after token-ledger load --target "
+        "spark of day N and of day N+1 (timed apart), under target/bench/spans-<size>-spark; printed, not written "
+        "to RESULTS.md",
+    )
     parser.add_argument("--regenerate", action="store_true", help="regenerate the data sets even if present")
     parser.add_argument("--skip-tests", action="store_true", help="do not time dbt test")
     parser.add_argument("--ref", help="benchmark this git ref (e.g. HEAD) instead of the work tree")

@@ -27,8 +27,11 @@ Connection: the same environment variables as the ``postgres`` target of profile
 (DBT_POSTGRES_HOST, _PORT, _USER, _PASSWORD, _DBNAME, _SSLMODE), or ``--dsn`` without the password (it
 comes from DBT_POSTGRES_PASSWORD or the file DBT_POSTGRES_PASSWORD_FILE names, never from the arguments).
 On Spark, a local session configured as the ``spark`` target (DBT_SPARK_HOME: warehouse and metastore, default
-<project>/target/spark); each table is read with Spark's CSV reader (a Parquet file through the same
-text conversion first) and saved as a Parquet table, every column a string.
+<project>/target/spark); each table is saved as a Parquet table, every column a string, NULL for an empty
+value. A Parquet file of strings, integers and booleans is read by Spark's Parquet reader, each column cast
+to string, ``_landing_row`` from ``_metadata.row_index``; any other Parquet file goes through the text
+conversion above to a CSV file first. A CSV file is read by Spark's CSV reader (one partition: multiLine is
+not split), ``_landing_row`` from monotonically_increasing_id(). No row passes through Python.
 """
 
 from __future__ import annotations
@@ -336,15 +339,58 @@ def _spark_frame(session, csv_path: Path, names: list[str]):
     ).toDF(*names)
 
 
-def _with_row_numbers(session, frame, file_name: str):
-    """The rows with their data row in the file, from 1 (zipWithIndex keeps the file's order), and the file."""
-    from pyspark.sql.types import StringType, StructField, StructType
+def spark_reads_parquet_directly(schema: pa.Schema) -> bool:
+    """Whether Spark's cast to string spells every column as column_as_text does: strings, integers and
+    booleans (the same digits and true/false). Timestamps, floats, dates, ... are spelled otherwise by
+    Spark (no zone, 1.0E-5): such a file goes through the text conversion to CSV instead."""
 
-    schema = StructType(
-        [StructField("_landing_row", StringType()), StructField("_landing_file", StringType())] + frame.schema.fields
+    def direct(kind: pa.DataType) -> bool:
+        if pa.types.is_dictionary(kind):
+            return direct(kind.value_type)
+        return any(
+            check(kind)
+            for check in (pa.types.is_string, pa.types.is_large_string, pa.types.is_integer, pa.types.is_boolean)
+        )
+
+    return all(direct(kind) for kind in schema.types)
+
+
+def _quoted(name: str) -> str:
+    return "`" + name.replace("`", "``") + "`"
+
+
+def _spark_parquet_frame(session, path: Path, names: list[str]):
+    """A Parquet file read by Spark, as the CSV path gives it: every column a string (an empty string is NULL,
+    as Spark's CSV reader reads it), columns renamed to ``names``, after ``_landing_row`` (the row's index
+    in the file, ``_metadata.row_index``, from 1) and ``_landing_file``."""
+    from pyspark.sql import functions as F
+
+    frame = session.read.parquet(str(path))
+    columns = [
+        F.nullif(F.col(_quoted(column)).cast("string"), F.lit("")).alias(name)
+        for column, name in zip(frame.columns, names, strict=True)
+    ]
+    return frame.select(
+        (F.col("_metadata.row_index") + 1).cast("string").alias("_landing_row"),
+        F.lit(path.name).alias("_landing_file"),
+        *columns,
     )
-    numbered = frame.rdd.zipWithIndex().map(lambda pair: (str(pair[1] + 1), file_name, *pair[0]))
-    return session.createDataFrame(numbered, schema)
+
+
+def _with_row_numbers(frame, file_name: str):
+    """The rows with their data row in the file, from 1, and the file. A CSV read with multiLine is one
+    partition (Spark does not split it), read in file order: monotonically_increasing_id() is then the row's
+    position, computed on the JVM."""
+    from pyspark.sql import functions as F
+
+    partitions = frame.rdd.getNumPartitions()  # planning only: no row leaves the JVM
+    if partitions > 1:
+        raise SystemExit(f"token-ledger load: {file_name} was read as {partitions} partitions, not in file order")
+    return frame.select(
+        (F.monotonically_increasing_id() + 1).cast("string").alias("_landing_row"),
+        F.lit(file_name).alias("_landing_file"),
+        *[F.col(_quoted(name)) for name in frame.columns],
+    )
 
 
 def load_spark(landing_dir: Path, schema: str, tables: list[LandingTable]) -> dict[str, int]:
@@ -365,16 +411,20 @@ def load_spark(landing_dir: Path, schema: str, tables: list[LandingTable]) -> di
                 path = staging / f"{table.identifier}.csv"
                 path.write_text(",".join(table.names) + "\n", encoding="utf-8")
             if path is not None and path.suffix == ".parquet":
-                names = warehouse_columns(table, pq.ParquetFile(path).schema_arrow.names, path)
-                csv_path = staging / f"{table.identifier}.csv"
-                stream = ParquetCsvStream(path, names)
-                with csv_path.open("wb") as handle:
-                    while chunk := stream.read(1 << 20):
-                        handle.write(chunk)
-                frame = _with_row_numbers(session, _spark_frame(session, csv_path, names), path.name)
+                parquet_schema = pq.ParquetFile(path).schema_arrow
+                names = warehouse_columns(table, parquet_schema.names, path)
+                if spark_reads_parquet_directly(parquet_schema):
+                    frame = _spark_parquet_frame(session, path, names)
+                else:
+                    csv_path = staging / f"{table.identifier}.csv"
+                    stream = ParquetCsvStream(path, names)
+                    with csv_path.open("wb") as handle:
+                        while chunk := stream.read(1 << 20):
+                            handle.write(chunk)
+                    frame = _with_row_numbers(_spark_frame(session, csv_path, names), path.name)
             elif path is not None:
                 names = warehouse_columns(table, csv_header(path), path)
-                frame = _with_row_numbers(session, _spark_frame(session, path, names), path.name)
+                frame = _with_row_numbers(_spark_frame(session, path, names), path.name)
             if spans:
                 spans_path = staging / f"{table.identifier}.otlp.csv"
                 spans_path.write_bytes(_otlp_stream(landing_dir).getvalue())

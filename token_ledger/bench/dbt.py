@@ -16,17 +16,22 @@ from token_ledger.bench.settings import MART_COLUMNS
 
 
 class Dbt:
-    def __init__(self, project: Path, work: Path, landing: Path, run_date: dt.date):
+    """dbt on one engine (profiles.yml target ``duckdb`` or ``spark``) with its own warehouse under ``work``:
+    DuckDB's file, or Spark's DBT_SPARK_HOME (warehouse and metastore, filled by ``token-ledger load``)."""
+
+    def __init__(self, project: Path, work: Path, landing: Path, run_date: dt.date, engine: str = "duckdb"):
         self.project = project
         self.work = work
-        self.warehouse = work / "warehouse.duckdb"
+        self.engine = engine
+        self.warehouse = work / ("spark" if engine == "spark" else "warehouse.duckdb")
         self.target = work / "dbt_target"
         self.env = dict(
             os.environ,
             DBT_PROJECT_DIR=str(project),
             DBT_PROFILES_DIR=str(project),
-            DBT_DUCKDB_PATH=str(self.warehouse),
-            DBT_TARGET="duckdb",
+            DBT_DUCKDB_PATH=str(work / "warehouse.duckdb"),
+            DBT_SPARK_HOME=str(work / "spark"),
+            DBT_TARGET=engine,
             DBT_SEND_ANONYMOUS_USAGE_STATS="false",
         )
         # run_date: the data's day N+1, not today's date (a longer history ends after today)
@@ -34,13 +39,30 @@ class Dbt:
         self.exe = str(Path(sys.executable).parent / "dbt")
 
     def fresh(self) -> None:
+        if self.engine == "spark":
+            shutil.rmtree(self.warehouse, ignore_errors=True)
+            return
         for suffix in ("", ".wal"):
             Path(str(self.warehouse) + suffix).unlink(missing_ok=True)
+
+    def load(self, label: str, landing: Path) -> Measured:
+        """``token-ledger load --target spark`` of a landing directory into this warehouse's raw schema."""
+        cmd = [
+            str(Path(sys.executable).parent / "token-ledger"),
+            "load",
+            "--target",
+            "spark",
+            "--landing",
+            str(landing),
+        ]
+        return run_measured(label, cmd, self.env, self.work / f"{label}.log", self.project)
 
     def run(self, label: str, *args: str) -> Measured:
         cmd = [
             self.exe,
             *args,
+            "--target",
+            self.engine,
             "--project-dir",
             str(self.project),
             "--profiles-dir",

@@ -28,6 +28,7 @@ from token_ledger.bench.settings import (
 @dataclass
 class SizeResult:
     ds: DataSet
+    engine: str = "duckdb"  # or "spark": (a) and (b) only, after loads timed apart
     seed: Measured | None = None
     full: Measured | None = None
     full_tests: Measured | None = None
@@ -42,6 +43,8 @@ class SizeResult:
     base_rows: int = 0
     next_rows: int = 0
     profile: list[dict] = field(default_factory=list)
+    loads: list[Measured] = field(default_factory=list)  # Spark: token-ledger load of day N, then of day N+1
+    compared_with: SizeResult | None = None  # Spark: DuckDB's result on the same size in the same run
 
     @property
     def hand_seconds(self) -> float:
@@ -130,6 +133,8 @@ def ratios(r: SizeResult) -> dict:
         return x / y if x is not None and y else None
 
     with_tests = None
+    if not r.hand_runs:  # Spark: no (c)
+        return {"b_a": div(b.seconds, a.seconds), "b_a_cpu": div(b.cpu_seconds, a.cpu_seconds)}
     if r.full_tests and r.incremental_tests:
         with_tests = div(b.seconds + r.incremental_tests.seconds, a.seconds + r.full_tests.seconds)
     return {
@@ -142,7 +147,31 @@ def ratios(r: SizeResult) -> dict:
     }
 
 
+def spark_summary_lines(r: SizeResult) -> list[str]:
+    """Spark's loads, (a) and (b), (b)/(a), and Spark's (b) against DuckDB's when the run measured both. Wall
+    time only: Spark's JVM is not a child dbt waits for, so the kernel's rusage (the CPU figure) misses it."""
+    kind = (
+        "incremental models: " + ", ".join(r.incremental_models)
+        if r.incremental_models
+        else "no incremental model on Spark: (b) rebuilds every table, so (b)/(a) stays near 1"
+    )
+    out = [f"spans-{r.ds.label} on Spark: {r.base_rows:,} span rows on day N, {r.next_rows:,} on day N+1 ({kind})"]
+    rows = [(load.label.replace("_", " "), load) for load in r.loads]
+    rows[1:1] = [("(a) dbt run --full-refresh", r.full)]
+    rows.append(("(b) dbt run, one more day", r.incremental))
+    for name, m in rows:
+        out.append(f"  {name:28} {m.seconds:8.1f} s wall   peak RSS {human_bytes(m.peak_rss)}")
+    line = f"  (b)/(a) = {fmt_ratio(ratios(r)['b_a'])} (wall; loads not included; no CPU: rusage misses the JVM)"
+    duck = r.compared_with
+    if duck is not None and duck.incremental is not None:
+        line += f"   Spark (b) / DuckDB (b) = {fmt_ratio(r.incremental.seconds / duck.incremental.seconds)}"
+    out.append(line)
+    return out
+
+
 def summary_lines(r: SizeResult) -> list[str]:
+    if r.engine == "spark":
+        return spark_summary_lines(r)
     x = ratios(r)
     q, qcpu = r.hand_seconds, r.hand_cpu_seconds
     kind = (
@@ -184,7 +213,7 @@ def history_pairs(results: list[SizeResult]) -> list[tuple[SizeResult, SizeResul
     pairs = []
     for short in results:
         for long in results:
-            if long.ds.scale == short.ds.scale and long.ds.weeks > short.ds.weeks:
+            if long.engine == short.engine and long.ds.scale == short.ds.scale and long.ds.weeks > short.ds.weeks:
                 pairs.append(
                     (
                         short,

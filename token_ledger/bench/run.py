@@ -29,22 +29,71 @@ from token_ledger.bench.settings import (
 # ------------------------------------------------------------------------------------------ one size
 
 
-def bench_size(ds: DataSet, project: Path, args: argparse.Namespace) -> SizeResult:
-    res = SizeResult(ds)
+def prepare_size(ds: DataSet, project: Path, args: argparse.Namespace, engine: str) -> tuple[SizeResult, Dbt]:
+    """The data set generated (once for every engine), a fresh warehouse of the engine's, the landing at day N
+    (on Spark: loaded into the raw schema, timed apart), dbt parse (untimed) and dbt seed."""
+    res = SizeResult(ds, engine=engine)
     generate(ds, args.regenerate)
     res.base_rows = landing_facts(ds.base)["span_rows"]
     res.next_rows = landing_facts(ds.generated)["span_rows"]
     ds.facts = {"base": landing_facts(ds.base), "generated": landing_facts(ds.generated)}
-    work = REPO_ROOT / "target" / "bench" / ds.root.name
+    work = REPO_ROOT / "target" / "bench" / (ds.root.name + ("-spark" if engine == "spark" else ""))
     work.mkdir(parents=True, exist_ok=True)
-    dbt = Dbt(project, work, ds.landing, ds.new_day)
+    dbt = Dbt(project, work, ds.landing, ds.new_day, engine)
     dbt.fresh()
-    seeds = project / "seeds"
 
     point_landing(ds, ds.base)
-    log(f"{ds.label}: dbt parse (warm-up, untimed) and dbt seed")
+    if engine == "spark":
+        res.loads.append(load_day(dbt, ds, "load_day_n", ds.base))
+    log(f"{ds.label}: dbt parse (warm-up, untimed) and dbt seed{' on Spark' if engine == 'spark' else ''}")
     check(dbt.run("parse", "parse"), "dbt parse")
     res.seed = check(dbt.run("seed", "seed", "--full-refresh"), "dbt seed")
+    return res, dbt
+
+
+def load_day(dbt: Dbt, ds: DataSet, label: str, landing: Path) -> Measured:
+    log(f"{ds.label}: token-ledger load --target spark --landing {landing.name} (timed apart from (a) and (b))")
+    measured = check(dbt.load(label, landing), f"token-ledger load --target spark ({label})")
+    log(f"{ds.label}: {label} {fmt_s(measured.seconds)}, peak {human_bytes(measured.peak_rss)}")
+    return measured
+
+
+def full_refresh(dbt: Dbt, res: SizeResult) -> Measured:
+    label = res.ds.label + (" on Spark" if res.engine == "spark" else "")
+    log(f"{label}: (a) dbt run --full-refresh on {res.base_rows:,} span rows (days 1..N)")
+    measured = check(dbt.run("a_full_refresh", "run", "--full-refresh"), "(a) dbt run --full-refresh")
+    log(f"{label}: (a) {fmt_s(measured.seconds)}, peak {human_bytes(measured.peak_rss)}")
+    res.incremental_models = dbt.incremental_models()
+    return measured
+
+
+def one_more_day(dbt: Dbt, res: SizeResult) -> Measured:
+    label = res.ds.label + (" on Spark" if res.engine == "spark" else "")
+    kind = "incremental" if res.incremental_models else "NO incremental models: a full rebuild"
+    log(f"{label}: (b) one more day: dbt run (no --full-refresh) on {res.next_rows:,} span rows ({kind})")
+    measured = check(dbt.run("b_incremental", "run"), "(b) dbt run")
+    log(f"{label}: (b) {fmt_s(measured.seconds)}, peak {human_bytes(measured.peak_rss)}")
+    return measured
+
+
+def bench_spark_size(ds: DataSet, project: Path, args: argparse.Namespace, duck: SizeResult | None) -> SizeResult:
+    """(a) and (b) on Spark (profiles.yml target ``spark``): day N loaded, (a), day N+1 loaded, (b). No (c)
+    (the hand query is DuckDB's) and no dbt test; ``duck``, when the same run benched DuckDB on this size, is
+    what Spark's (b) is compared with."""
+    res, dbt = prepare_size(ds, project, args, "spark")
+    res.compared_with = duck
+    res.full = full_refresh(dbt, res)
+    point_landing(ds, ds.generated)
+    res.loads.append(load_day(dbt, ds, "load_day_n_plus_1", ds.generated))
+    res.incremental = one_more_day(dbt, res)
+    point_landing(ds, ds.base)
+    return res
+
+
+def bench_size(ds: DataSet, project: Path, args: argparse.Namespace) -> SizeResult:
+    res, dbt = prepare_size(ds, project, args, "duckdb")
+    seeds = project / "seeds"
+    work = dbt.work
 
     # (c) runs up to three times, spread over the run (before (a), after (a), after (b)), so that a burst
     # of other work on the machine does not decide the ratio; its median is what is quoted
@@ -64,10 +113,7 @@ def bench_size(ds: DataSet, project: Path, args: argparse.Namespace) -> SizeResu
     if args.hand_repeats >= 3:
         hand_query("before (a)")
 
-    log(f"{ds.label}: (a) dbt run --full-refresh on {res.base_rows:,} span rows (days 1..N)")
-    res.full = check(dbt.run("a_full_refresh", "run", "--full-refresh"), "(a) dbt run --full-refresh")
-    log(f"{ds.label}: (a) {fmt_s(res.full.seconds)}, peak {human_bytes(res.full.peak_rss)}")
-    res.incremental_models = dbt.incremental_models()
+    res.full = full_refresh(dbt, res)
     mart_full = dbt.mart()
     res.cells = len(mart_full)
 
@@ -79,10 +125,7 @@ def bench_size(ds: DataSet, project: Path, args: argparse.Namespace) -> SizeResu
     hand_query("after (a)")
 
     point_landing(ds, ds.generated)
-    kind = "incremental" if res.incremental_models else "NO incremental models yet: a full rebuild"
-    log(f"{ds.label}: (b) one more day: dbt run (no --full-refresh) on {res.next_rows:,} span rows ({kind})")
-    res.incremental = check(dbt.run("b_incremental", "run"), "(b) dbt run")
-    log(f"{ds.label}: (b) {fmt_s(res.incremental.seconds)}, peak {human_bytes(res.incremental.peak_rss)}")
+    res.incremental = one_more_day(dbt, res)
     mart_next = dbt.mart()
     if not args.skip_tests:
         log(f"{ds.label}: dbt test (data tests) after (b)")
@@ -169,6 +212,7 @@ def run(args: argparse.Namespace) -> int:
     started = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M")
     project, state = snapshot(args.ref)
     log(f"benchmarking a snapshot of the dbt project ({state}) in {project.relative_to(REPO_ROOT)}")
+    engines = args.engine.split(",")
     results: list[SizeResult] = []
     for text in args.sizes.split(","):
         label, spans, weeks = parse_size(text, WEEKS)
@@ -176,10 +220,16 @@ def run(args: argparse.Namespace) -> int:
         # same scale has proportionally more spans
         scale = round(spans / (SPANS_PER_SCALE * weeks / WEEKS), 1)
         ds = DataSet(label, spans, scale, REPO_ROOT / "data" / "bench" / f"spans-{label.replace('@', '-')}", weeks)
-        results.append(bench_size(ds, project, args))
+        duck = None
+        if "duckdb" in engines:
+            duck = bench_size(ds, project, args)
+            results.append(duck)
+        if "spark" in engines:
+            results.append(bench_spark_size(ds, project, args, duck))
         print_summary(results)
-        if not args.no_results:
-            write_results(results, state, args, started)
+        duckdb_results = [r for r in results if r.engine == "duckdb"]
+        if duckdb_results and not args.no_results:  # RESULTS.md is DuckDB's: Spark's figures are printed
+            write_results(duckdb_results, state, args, started)
     failed = [r.ds.label for r in results if r.match_full or r.match_next]
     if failed:
         print(f"\nFAILED: the hand query does not match the mart for {', '.join(failed)}", file=sys.stderr)
