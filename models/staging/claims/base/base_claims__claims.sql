@@ -14,7 +14,7 @@ source as (
 ),
 
 versions as (
-    {{ cdc_versions_in_window('claim_id', since) }}
+    {{ cdc_versions_in_window('claim_id', since, 'claims', 'claims') }}
 ),
 
 checked as (

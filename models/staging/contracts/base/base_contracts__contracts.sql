@@ -14,7 +14,7 @@ source as (
 ),
 
 versions as (
-    {{ cdc_versions_in_window('contract_id', since) }}
+    {{ cdc_versions_in_window('contract_id', since, 'contracts', 'contracts') }}
 ),
 
 checked as (

@@ -14,7 +14,7 @@ source as (
 ),
 
 versions as (
-    {{ cdc_versions_in_window('ticket_id', since) }}
+    {{ cdc_versions_in_window('ticket_id', since, 'helpdesk', 'tickets') }}
 ),
 
 checked as (
