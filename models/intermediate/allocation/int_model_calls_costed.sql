@@ -63,14 +63,10 @@ looked_up as (
     {% for token_type in token_types() %}
     {# the input price is looked up for every call: context excess prices input above a median with it #}
     left join prices as {{ token_type }}_prices
-        on
-            {{ 'true' if token_type == 'input' else 'calls.' ~ token_type ~ '_tokens <> 0' }}
-            and calls.provider = {{ token_type }}_prices.provider
-            and calls.model = {{ token_type }}_prices.model
-            and {{ token_type }}_prices.token_type = '{{ token_type }}'
-            and {{ is_effective_on(
-                'calls.call_date', token_type ~ '_prices.effective_from', token_type ~ '_prices.effective_to'
-            ) }}
+        on {{ list_price_for(
+            token_type ~ '_prices', token_type, 'calls.provider', 'calls.model', 'calls.call_date',
+            when='true' if token_type == 'input' else 'calls.' ~ token_type ~ '_tokens <> 0',
+        ) }}
     left join pools as {{ token_type }}_pools
         on
             calls.{{ token_type }}_tokens <> 0
@@ -179,14 +175,10 @@ candidate_costs as (
             and routable_calls.min_tier_rank = candidates.tier_rank
     {% for token_type in token_types() %}
     left join prices as {{ token_type }}_prices
-        on
-            routable_calls.{{ token_type }}_tokens <> 0
-            and candidates.provider = {{ token_type }}_prices.provider
-            and candidates.model = {{ token_type }}_prices.model
-            and {{ token_type }}_prices.token_type = '{{ token_type }}'
-            and {{ is_effective_on(
-                'routable_calls.call_date', token_type ~ '_prices.effective_from', token_type ~ '_prices.effective_to'
-            ) }}
+        on {{ list_price_for(
+            token_type ~ '_prices', token_type, 'candidates.provider', 'candidates.model', 'routable_calls.call_date',
+            when='routable_calls.' ~ token_type ~ '_tokens <> 0',
+        ) }}
     {% endfor %}
 ),
 
