@@ -49,7 +49,8 @@
             {{ typed_key }} is null
             or {{ typed_key }} in (
                 select {{ typed_key }} from ({{ landing_source(source_name, table_name) }}) as changed
-                where {{ typed_updated_at }} >= {{ sql_date(since) }} or {{ typed_updated_at }} is null
+                {# one parse of each updated_at (`x >= d or x is null` parses it twice) #}
+                where coalesce({{ typed_updated_at }} >= {{ sql_date(since) }}, true)
             )
     {%- endif -%}
 {%- endmacro %}

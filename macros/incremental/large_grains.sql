@@ -193,7 +193,8 @@
             {%- if nanos_column %}
             {{ landing_nanos_prefilter(nanos_column, since) }} and
             {%- endif %}
-            ({{ timestamp_expression }} is null or cast({{ timestamp_expression }} as date) >= {{ sql_date(since) }})
+            {# one evaluation of the timestamp (`x is null or x >= d` computes it twice) #}
+            coalesce(cast({{ timestamp_expression }} as date) >= {{ sql_date(since) }}, true)
     {%- endif -%}
 {%- endmacro %}
 

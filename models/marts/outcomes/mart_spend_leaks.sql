@@ -19,6 +19,15 @@ calls as (
     select * from {{ ref('int_model_calls_costed') }}
 ),
 
+{#- a second, narrow read of the calls for the medians: DuckDB would buffer a CTE read twice whole -#}
+call_inputs as (
+    select
+        workflow_name,
+        workflow_step,
+        total_input_tokens
+    from {{ ref('int_model_calls_costed') }}
+),
+
 runs as (
     select * from {{ ref('int_runs') }}
 ),
@@ -27,60 +36,59 @@ work_items as (
     select * from {{ ref('int_work_item_outcomes') }}
 ),
 
-call_context as (
+{#- the runs whose calls are retry or failed-outcome spend, flagged per run before meeting the calls -#}
+flagged_runs as (
     select
-        calls.span_id,
-        calls.team_id,
-        coalesce(calls.workflow_name, 'unlinked') as workflow_name,
-        calls.workflow_step,
-        cast({{ dbt.date_trunc('month', 'calls.call_date') }} as date) as month,
-        calls.is_batch,
-        calls.total_input_tokens,
-        calls.input_usd_per_million_tokens,
-        calls.routing_excess_usd,
-        calls.allocated_cost_usd,
-        calls.is_error,
+        runs.trace_id,
         coalesce(not runs.is_last_attempt, false) as is_superseded_attempt,
         coalesce(work_items.outcome_class = 'failed', false) as is_failed_outcome
-    from calls
-    left join runs
-        on calls.trace_id = runs.trace_id
+    from runs
     left join work_items
         on
             runs.work_item_type = work_items.work_item_type
             and runs.work_item_id = work_items.work_item_id
             and runs.is_known_work_item
+    where not runs.is_last_attempt or work_items.outcome_class = 'failed'
 ),
 
 {# context: input tokens above the median of the workflow step, when more than twice it #}
 step_medians as (
     select
-        workflow_name,
+        coalesce(workflow_name, 'unlinked') as workflow_name,
         workflow_step,
         {{ median('total_input_tokens') }} as median_input_tokens
-    from call_context
+    from call_inputs
     where workflow_step is not null
     group by 1, 2
 ),
 
 per_call as (
     select
-        call_context.*,
+        calls.team_id,
+        coalesce(calls.workflow_name, 'unlinked') as workflow_name,
+        cast({{ dbt.date_trunc('month', 'calls.call_date') }} as date) as month,
+        calls.routing_excess_usd,
+        calls.allocated_cost_usd,
+        calls.is_error,
+        coalesce(flagged_runs.is_superseded_attempt, false) as is_superseded_attempt,
+        coalesce(flagged_runs.is_failed_outcome, false) as is_failed_outcome,
         case
             when
-                call_context.total_input_tokens > 2 * step_medians.median_input_tokens
-                and call_context.input_usd_per_million_tokens is not null
+                calls.total_input_tokens > 2 * step_medians.median_input_tokens
+                and calls.input_usd_per_million_tokens is not null
                 then
-                    (call_context.total_input_tokens - step_medians.median_input_tokens)
-                    * call_context.input_usd_per_million_tokens / 1000000.0
-                    * case when call_context.is_batch then 0.5 else 1.0 end
+                    (calls.total_input_tokens - step_medians.median_input_tokens)
+                    * calls.input_usd_per_million_tokens / 1000000.0
+                    * case when calls.is_batch then 0.5 else 1.0 end
             else 0.0
         end as context_excess_usd
-    from call_context
+    from calls
+    left join flagged_runs
+        on calls.trace_id = flagged_runs.trace_id
     left join step_medians
         on
-            call_context.workflow_name = step_medians.workflow_name
-            and call_context.workflow_step = step_medians.workflow_step
+            coalesce(calls.workflow_name, 'unlinked') = step_medians.workflow_name
+            and calls.workflow_step = step_medians.workflow_step
 ),
 
 final as (
