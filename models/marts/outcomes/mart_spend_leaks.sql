@@ -19,7 +19,7 @@ calls as (
     select * from {{ ref('int_model_calls_costed') }}
 ),
 
-{#- a second, narrow read of the calls for the medians: DuckDB would buffer a CTE read twice whole -#}
+{# a second, narrow read of the calls for the medians: DuckDB would buffer a CTE read twice whole #}
 call_inputs as (
     select
         workflow_name,
@@ -36,7 +36,7 @@ work_items as (
     select * from {{ ref('int_work_item_outcomes') }}
 ),
 
-{#- the runs whose calls are retry or failed-outcome spend, flagged per run before meeting the calls -#}
+{# the runs whose calls are retry or failed-outcome spend, flagged per run before meeting the calls #}
 flagged_runs as (
     select
         runs.trace_id,
