@@ -10,20 +10,44 @@
     trace that straddles the window's start is never half-counted). Data older than the window, a change
     of reference seeds (prices, aliases, services) or of the code needs `dbt build --full-refresh`.
 
-    Spark (dbt-spark on Parquet) has no delete: there these models are plain tables.
+    Spark (dbt-spark on Parquet) has no delete. There the span deliveries, whose window is whole dates, are
+    a table partitioned by span date, and the pre-hook drops the window's partitions (the same rows the
+    delete takes elsewhere); the trace-, call- and work-item-grained models, whose window is a set of keys
+    spread over old dates, are plain tables rebuilt on each run.
 -#}
 
-{#- The materialization of a large-grain model: incremental where the engine can delete rows. -#}
-{% macro large_grain_materialization() -%}
-    {{ return(adapter.dispatch('large_grain_materialization', 'token_ledger')()) }}
+{#-
+    The materialization of a large-grain model: incremental where the engine can delete rows, or, for a
+    model windowed by whole dates (date_partitioned: its pre-hook is delete_window_dates), drop the
+    partitions of those dates.
+-#}
+{% macro large_grain_materialization(date_partitioned=false) -%}
+    {{ return(adapter.dispatch('large_grain_materialization', 'token_ledger')(date_partitioned)) }}
 {%- endmacro %}
 
-{% macro default__large_grain_materialization() -%}
+{% macro default__large_grain_materialization(date_partitioned) -%}
     {{ return('incremental') }}
 {%- endmacro %}
 
-{% macro spark__large_grain_materialization() -%}
-    {{ return('table') }}
+{% macro spark__large_grain_materialization(date_partitioned) -%}
+    {{ return('incremental' if date_partitioned else 'table') }}
+{%- endmacro %}
+
+{#-
+    The partition_by config of a model windowed by whole dates: its date column on Spark, where the window
+    is replaced by dropping partitions (the engine puts a partition column last: the model selects it
+    last, so that its columns are in the same order on every engine); none elsewhere.
+-#}
+{% macro date_partition_by(date_column) -%}
+    {{ return(adapter.dispatch('date_partition_by', 'token_ledger')(date_column)) }}
+{%- endmacro %}
+
+{% macro default__date_partition_by(date_column) -%}
+    {{ return(none) }}
+{%- endmacro %}
+
+{% macro spark__date_partition_by(date_column) -%}
+    {{ return([date_column]) }}
 {%- endmacro %}
 
 {#- A date as a SQL literal. -#}
@@ -181,7 +205,40 @@
     {%- if since is none -%}
         select 1
     {%- else -%}
-        delete from {{ this }} where {{ date_column }} >= {{ sql_date(since) }} or {{ date_column }} is null
+        {{ adapter.dispatch('delete_window_dates_sql', 'token_ledger')(date_column, since) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro default__delete_window_dates_sql(date_column, since) -%}
+    delete from {{ this }} where {{ date_column }} >= {{ sql_date(since) }} or {{ date_column }} is null
+{%- endmacro %}
+
+{#-
+    Spark: drop the partitions of those dates (date_partition_by), read from the metastore, and the
+    partition of the undated rows. A table built before it was partitioned cannot be: the message says so.
+-#}
+{% macro spark__delete_window_dates_sql(date_column, since) -%}
+    {%- set described = run_query('describe table ' ~ this).columns[0].values() -%}
+    {%- if '# Partition Information' not in described -%}
+        {{ exceptions.raise_compiler_error(
+            this ~ " is not partitioned by " ~ date_column ~ " (a table built by an older version): run "
+            ~ "`dbt build --full-refresh` once"
+        ) }}
+    {%- endif -%}
+    {%- set specs = [] -%}
+    {%- for partition in run_query('show partitions ' ~ this).columns[0].values() -%}
+        {%- set value = partition.split('=', 1)[1] -%}
+        {%- if value == '__HIVE_DEFAULT_PARTITION__' -%}
+            {%- do specs.append(date_column ~ ' = null') -%}
+        {%- elif value >= since.isoformat() -%}
+            {%- do specs.append(date_column ~ " = date'" ~ value ~ "'") -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if specs -%}
+        alter table {{ this }} drop if exists
+        {%- for spec in specs %} partition ({{ spec }}){{ ',' if not loop.last }}{% endfor %}
+    {%- else -%}
+        select 1
     {%- endif -%}
 {%- endmacro %}
 
@@ -217,10 +274,6 @@
 {%- endmacro %}
 
 {% macro postgres__landing_nanos_prefilter(column, since) -%}
-    true
-{%- endmacro %}
-
-{% macro spark__landing_nanos_prefilter(column, since) -%}
     true
 {%- endmacro %}
 

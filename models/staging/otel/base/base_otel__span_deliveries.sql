@@ -1,6 +1,7 @@
 {{ config(
-    materialized=large_grain_materialization(),
+    materialized=large_grain_materialization(date_partitioned=true),
     incremental_strategy='append',
+    partition_by=date_partition_by('span_date'),
     on_schema_change='fail',
     pre_hook="{{ delete_window_dates('span_date') }}",
 ) }}
@@ -299,7 +300,6 @@ typed as (
         {{ landing_value('end_time_unix_nano', 'integer') }} as end_time_unix_nano,
         {{ timestamp_from_unix_nanos('tl_start_nanos') }} as started_at,
         {{ timestamp_from_unix_nanos(landing_value('end_time_unix_nano', 'integer')) }} as ended_at,
-        cast({{ timestamp_from_unix_nanos('tl_start_nanos') }} as date) as span_date,
         coalesce(upper({{ landing_text('status_code') }}), 'STATUS_CODE_UNSET') as status_code,
         tl_service_name as service_name,
         tl_operation_name as operation_name,
@@ -322,7 +322,9 @@ typed as (
         tl_review_outcome as review_outcome,
         tl_review_minutes as review_minutes,
         quarantine_reason,
-        tl_is_repeated_key as is_repeated_key
+        tl_is_repeated_key as is_repeated_key,
+        {# last: Spark's partition column (date_partition_by) #}
+        cast({{ timestamp_from_unix_nanos('tl_start_nanos') }} as date) as span_date
     from checked
 ),
 
