@@ -64,6 +64,16 @@ def test_spark_summary_gives_loads_apart_and_b_against_duckdb():
     assert "DuckDB" not in summary_lines(spark)[-1]
 
 
+def test_spark_summary_says_whether_its_mart_matched_the_hand_query():
+    spark = _result("spark", 300.0, 290.0)
+    spark.loads = [_measured("load_day_n", 30.0), _measured("load_day_n_plus_1", 31.0)]
+    spark.cells = 9
+    spark.match_full, spark.match_next = [], []
+    assert summary_lines(spark)[-1] == "  hand query == Spark's mart after (a) and (b): yes (9 cells)"
+    spark.match_next = ["cell ('x',) runs: mart 3 vs hand 4"]
+    assert summary_lines(spark)[-1] == "  hand query == Spark's mart after (a) and (b): NO (9 cells)"
+
+
 def test_history_is_compared_within_one_engine():
     short, long = _result("duckdb", 20.0, 5.0), _result("duckdb", 200.0, 8.0, weeks=120)
     spark_long = _result("spark", 300.0, 290.0, weeks=120)

@@ -166,6 +166,9 @@ def spark_summary_lines(r: SizeResult) -> list[str]:
     if duck is not None and duck.incremental is not None:
         line += f"   Spark (b) / DuckDB (b) = {fmt_ratio(r.incremental.seconds / duck.incremental.seconds)}"
     out.append(line)
+    if r.match_full is not None:
+        match = "yes" if not r.match_full and not r.match_next else "NO"
+        out.append(f"  hand query == Spark's mart after (a) and (b): {match} ({r.cells} cells)")
     return out
 
 

@@ -83,11 +83,26 @@ def bench_spark_size(ds: DataSet, project: Path, args: argparse.Namespace, duck:
     res, dbt = prepare_size(ds, project, args, "spark")
     res.compared_with = duck
     res.full = full_refresh(dbt, res)
+    res.match_full = spark_mart_check(dbt, res, ds.base, "after (a)")
     point_landing(ds, ds.generated)
     res.loads.append(load_day(dbt, ds, "load_day_n_plus_1", ds.generated))
     res.incremental = one_more_day(dbt, res)
+    res.match_next = spark_mart_check(dbt, res, ds.generated, "after (b)")
     point_landing(ds, ds.base)
     return res
+
+
+def spark_mart_check(dbt: Dbt, res: SizeResult, landing: Path, when: str) -> list[str]:
+    """Spark's mart against the hand query on the same day's files (DuckDB's query: the same cells, whichever
+    engine built the mart), untimed."""
+    label = f"{res.ds.label} on Spark"
+    log(f"{label}: the hand query on the {landing.name} files, to check Spark's mart {when}")
+    mart = dbt.mart()
+    _, hand = run_hand_query(f"c_hand_query_spark_{landing.name}", landing, dbt.project / "seeds", dbt.work)
+    problems = compare(mart, hand)
+    res.cells = len(mart)
+    report_match(label, when, problems, len(mart))
+    return problems
 
 
 def bench_size(ds: DataSet, project: Path, args: argparse.Namespace) -> SizeResult:
