@@ -216,8 +216,13 @@
 {#-
     Spark: drop the partitions of those dates (date_partition_by), read from the metastore, and the
     partition of the undated rows. A table built before it was partitioned cannot be: the message says so.
+    A table format that deletes rows (delta, iceberg, hudi: DBT_SPARK_FILE_FORMAT, e.g. on Databricks)
+    and refuses to drop partitions takes the delete instead.
 -#}
 {% macro spark__delete_window_dates_sql(date_column, since) -%}
+    {%- if config.get('file_format') in ('delta', 'iceberg', 'hudi') -%}
+        {{ return(default__delete_window_dates_sql(date_column, since)) }}
+    {%- endif -%}
     {%- set described = run_query('describe table ' ~ this).columns[0].values() -%}
     {%- if '# Partition Information' not in described -%}
         {{ exceptions.raise_compiler_error(
