@@ -11,7 +11,7 @@
 
 with
 
-activity as (
+activity as {{ inline_cte() }} (
     select * from {{ ref('int_run_activity') }}
     where {{ in_window_work_items(since) }}
 ),

@@ -43,7 +43,7 @@
 
 with
 
-spans as (
+spans as {{ inline_cte() }} (
     select
         trace_id,
         span_id,

@@ -24,7 +24,7 @@
 
 with
 
-spans as (
+spans as {{ inline_cte() }} (
     select * from {{ ref('stg_otel__spans') }}
     where {{ in_window_traces('trace_id', 'span_date', since, from_spans=true) }}
 ),
