@@ -38,12 +38,13 @@
     array_to_string(list({{ measure }} {{ order_by_clause or '' }}), {{ delimiter_text }})
 {%- endmacro %}
 
-{#- Put between `name as` and the CTE's `(`: each reference reads the CTE's source again, for the columns it
-    needs, instead of one copy of every column of every row. DuckDB 2.0 materializes a CTE referenced more
-    than once (int_model_calls' spans at 10 M: 3 GB, spilled past the memory limit; the model took 48 s, 23 s
-    with the hint, the same rows). Only for a CTE that is a filtered read of a relation: a computed one
-    (joins, windows) would be computed once per reference. Spark inlines every CTE and has no such
-    syntax; PostgreSQL keeps its own choice (not measured there). -#}
+{#- Put between `name as` and a CTE's `(`: each reference computes the CTE again, for the columns it needs,
+    instead of reading one copy of every column of every row. DuckDB 2.0 materializes a CTE referenced more
+    than once, and a wide one at 10 M rows spills past the memory limit. For a CTE that is a read of a
+    relation, or cheap to compute again (a filter, a join to a small table), and only where measured:
+    int_model_calls at 10 M spans took 48 s, 23 s with its spans inline, 12.5 s with its call spans,
+    resolved calls and requests inline too (the same rows; DECISIONS 173). Spark inlines every CTE and has
+    no such syntax; PostgreSQL keeps its own choice (not measured there). -#}
 {% macro inline_cte() -%}
     {{ return(adapter.dispatch('inline_cte', 'token_ledger')()) }}
 {%- endmacro %}

@@ -98,7 +98,7 @@ provider_scopes as (
     group by 1
 ),
 
-call_spans as (
+call_spans as {{ inline_cte() }} (
     select
         *,
         coalesce(response_model, request_model) as reported_model
@@ -164,7 +164,7 @@ candidates as (
         on call_spans.scope_name = provider_scopes.scope_name
 ),
 
-resolved as (
+resolved as {{ inline_cte() }} (
     select
         candidates.*,
         coalesce(model_names.model, candidates.model_name) as model,
@@ -306,7 +306,7 @@ ranked as (
 ),
 
 {# every call span once: the kept span of each request (spans of unsearched traces are their own) #}
-requests as (
+requests as {{ inline_cte() }} (
     select
         resolved.*,
         coalesce(ranked.request_spans, 1) as request_spans
