@@ -118,8 +118,8 @@ otlp_landing as (
 
 keys as (
     select
-        {{ landing_text('trace_id') }} as key_trace_id,
-        {{ landing_text('span_id') }} as key_span_id
+        {{ landing_text('trace_id', is_long_id=true) }} as key_trace_id,
+        {{ landing_text('span_id', is_long_id=true) }} as key_span_id
     from flat_keys
     {{ window_dates_filter(timestamp_from_unix_nanos(start_nanos), since, nanos_prefilter) }}
     {%- if otlp_enabled() %}
@@ -229,15 +229,15 @@ source as (
 located as (
     select
         source.*,
-        {{ landing_text('source.trace_id') }} as tl_trace_id,
-        {{ landing_text('source.span_id') }} as tl_span_id,
+        {{ landing_text('source.trace_id', is_long_id=true) }} as tl_trace_id,
+        {{ landing_text('source.span_id', is_long_id=true) }} as tl_span_id,
         {{ landing_value('source.start_time_unix_nano', 'integer') }} as tl_start_nanos,
         repeated_keys.key_span_id is not null as tl_is_repeated_key
     from source
     left join repeated_keys
         on
-            {{ landing_text('source.trace_id') }} = repeated_keys.key_trace_id
-            and {{ landing_text('source.span_id') }} = repeated_keys.key_span_id
+            {{ landing_text('source.trace_id', is_long_id=true) }} = repeated_keys.key_trace_id
+            and {{ landing_text('source.span_id', is_long_id=true) }} = repeated_keys.key_span_id
 ),
 
 dialect as (
@@ -291,7 +291,7 @@ typed as (
         tl_landing_span as landing_span,
         tl_trace_id as trace_id,
         tl_span_id as span_id,
-        {{ landing_text('parent_span_id') }} as parent_span_id,
+        {{ landing_text('parent_span_id', is_long_id=true) }} as parent_span_id,
         {{ landing_text('name') }} as span_name,
         {{ landing_text('span_kind') }} as span_kind,
         {{ landing_text('scope_name') }} as scope_name,
