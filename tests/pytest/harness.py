@@ -234,6 +234,25 @@ def _dbt_executable() -> str:
     return found
 
 
+def dbt_environment(project: Path | None = None, database: Path | None = None, **extra: str) -> dict[str, str]:
+    """The environment of a dbt subprocess a test starts: this process's variables without its DBT_* ones
+    (a developer's DBT_TARGET or DBT_DUCKDB_PATH must not reach the copy), no usage stats, partial parse or
+    colours; dbt pointed at ``project`` and its own profiles when given, at the DuckDB file ``database``
+    when given; ``extra`` adds or overrides (``DBT_PARTIAL_PARSE="true"``)."""
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("DBT_")}
+    environment.update(
+        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+        DBT_PARTIAL_PARSE="false",
+        DBT_USE_COLORS="false",
+    )
+    if project is not None:
+        environment.update(DBT_PROJECT_DIR=str(project), DBT_PROFILES_DIR=str(project))
+    if database is not None:
+        environment.update(DBT_DUCKDB_PATH=str(database))
+    environment.update(extra)
+    return environment
+
+
 def _yaml_inline(value: Any) -> str:
     # JSON is valid YAML: dbt's --vars accepts it, and paths with spaces or colons stay intact.
     return json.dumps(value)

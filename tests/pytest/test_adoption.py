@@ -8,7 +8,6 @@ host project, is test_dbt_package.py.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from harness import Build, build_project, copy_project, fixture_dir, require_success
+from harness import Build, build_project, copy_project, dbt_environment, fixture_dir, require_success
 
 MONEY = fixture_dir("money")
 SEEDS = MONEY / "seeds"
@@ -39,14 +38,7 @@ def landing_copy(directory: Path, *, without: tuple[str, ...] = ()) -> Path:
 
 def dbt_in(build: Build, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     """dbt on a finished build's project and warehouse, with that build's vars."""
-    environment = {key: value for key, value in os.environ.items() if not key.startswith("DBT_")}
-    environment.update(
-        DBT_PROJECT_DIR=str(build.project_dir),
-        DBT_PROFILES_DIR=str(build.project_dir),
-        DBT_DUCKDB_PATH=str(build.database_path),
-        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
-        DBT_USE_COLORS="false",
-    )
+    environment = dbt_environment(build.project_dir, build.database_path)
     vars_json = build.args[build.args.index("--vars") + 1]
     return subprocess.run(
         [DBT, *args, "--vars", vars_json],
@@ -192,12 +184,11 @@ def test_dbt_from_another_directory_opens_the_project_s_warehouse(tmp_path: Path
     shutil.copytree(MONEY / "landing", project / "landing")
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    environment = {key: value for key, value in os.environ.items() if not key.startswith("DBT_")}
     completed = subprocess.run(
         [DBT, "run", "-s", "dim_teams", "--vars", '{"raw_dir": "landing"}', "--project-dir", str(project)]
         + ["--profiles-dir", str(project)],
         cwd=elsewhere,
-        env={**environment, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
+        env=dbt_environment(),
         capture_output=True,
         text=True,
         timeout=900,

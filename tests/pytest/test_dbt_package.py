@@ -10,7 +10,6 @@ installs the package from this checkout's path.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -18,23 +17,21 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from harness import PROJECT_ROOT, copy_project
+from harness import PROJECT_ROOT, copy_project, dbt_environment
 
 HOST = PROJECT_ROOT / "integration_tests"
 DBT = str(Path(sys.executable).parent / "dbt")
 
 
 def run_dbt(project: Path, *args: str) -> subprocess.CompletedProcess:
-    environment = {key: value for key, value in os.environ.items() if not key.startswith("DBT_")}
-    environment.update(
-        DBT_PROJECT_DIR=str(project),
-        DBT_PROFILES_DIR=str(project),
-        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
-        DBT_PARTIAL_PARSE="false",
-        DBT_USE_COLORS="false",
-    )
     return subprocess.run(
-        [DBT, *args], cwd=project, env=environment, capture_output=True, text=True, timeout=900, check=False
+        [DBT, *args],
+        cwd=project,
+        env=dbt_environment(project),
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
     )
 
 

@@ -24,7 +24,7 @@ from typing import Any
 
 import duckdb
 import pytest
-from harness import copy_project
+from harness import copy_project, dbt_environment
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DATABASE = Path(os.environ.get("DBT_DUCKDB_PATH", PROJECT_ROOT / "target" / "token_ledger.duckdb"))
@@ -225,16 +225,7 @@ def warehouse_copy(directory: Path) -> Path:
 
 
 def environment(project: Path, database: Path) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DBT_PROJECT_DIR": str(project),
-        "DBT_PROFILES_DIR": str(project),
-        "DBT_DUCKDB_PATH": str(database),
-        "DBT_TARGET": "duckdb",
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        "DBT_PARTIAL_PARSE": "false",
-        "DBT_USE_COLORS": "false",
-    }
+    return dbt_environment(project, database, DBT_TARGET="duckdb")
 
 
 def dbt(project: Path, database: Path, *args: str) -> subprocess.CompletedProcess:

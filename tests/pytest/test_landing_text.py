@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import subprocess
 from pathlib import Path
 
 import duckdb
-from harness import PROJECT_ROOT, _dbt_executable
+from harness import PROJECT_ROOT, _dbt_executable, dbt_environment
 
 # space, tab, newline, carriage return, no-break space, ideographic space, narrow no-break space, letters,
 # an accented letter, a combining accent
@@ -25,14 +24,7 @@ TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 
 
 def compiled_readings(tmp_path: Path) -> str:
-    environment = {key: value for key, value in os.environ.items() if not key.startswith("DBT_")}
-    environment.update(
-        DBT_PROJECT_DIR=str(PROJECT_ROOT),
-        DBT_PROFILES_DIR=str(PROJECT_ROOT),
-        DBT_DUCKDB_PATH=str(tmp_path / "compile.duckdb"),
-        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
-        DBT_PARTIAL_PARSE="false",
-    )
+    environment = dbt_environment(PROJECT_ROOT, tmp_path / "compile.duckdb")
     sql = "select v, {{ landing_text('v', is_long_id=true) }} as fast, {{ landing_text('v') }} as plain from strings"
     done = subprocess.run(
         [
